@@ -1,0 +1,8 @@
+/** Every sentence the accounts domain says to a person, keyed. */
+export const accountErrors = {
+  usernameTaken: 'Username already taken.',
+  invalidCredentials: 'Invalid username or password.',
+  notAuthenticated: 'Authentication required: log in and send the token as "Authorization: Bearer <token>".',
+  notStaff: 'Only staff members may do this.',
+  crossSite: 'Cross-site request refused: send it from the Boxoffice site itself, or authenticate with a bearer token.',
+} as const;

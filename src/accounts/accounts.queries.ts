@@ -1,0 +1,52 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.ts';
+
+export type AuthUser = { id: number; username: string; is_staff: boolean };
+
+const userColumns = ['users.id', 'users.username', 'users.is_staff'] as const;
+
+export function insertUser(db: Database, user: { username: string; passwordHash: string; isStaff?: boolean }): Promise<AuthUser> {
+  return db
+    .insertInto('users')
+    .values({ username: user.username, password_hash: user.passwordHash, is_staff: user.isStaff ?? false })
+    .returning(['id', 'username', 'is_staff'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Creates the staff user, or makes the existing one staff with the new password. */
+export function upsertStaffUser(db: Database, username: string, passwordHash: string): Promise<AuthUser> {
+  return db
+    .insertInto('users')
+    .values({ username, password_hash: passwordHash, is_staff: true })
+    .onConflict((oc) =>
+      oc.expression(sql`lower(username)`).doUpdateSet({ password_hash: passwordHash, is_staff: true }),
+    )
+    .returning(['id', 'username', 'is_staff'])
+    .executeTakeFirstOrThrow();
+}
+
+export function findUserForLogin(db: Database, username: string) {
+  return db
+    .selectFrom('users')
+    .select([...userColumns, 'users.password_hash'])
+    .where(sql<string>`lower(username)`, '=', username.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function insertSession(db: Database, userId: number, tokenHash: string, expiresAt: Date): Promise<void> {
+  await db.insertInto('sessions').values({ user_id: userId, token_hash: tokenHash, expires_at: expiresAt }).execute();
+}
+
+export function findUserBySessionHash(db: Database, tokenHash: string): Promise<AuthUser | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(userColumns)
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
+export async function deleteSession(db: Database, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { errorReplies, rateLimitPerMinute } from '../http/route-helpers.ts';
+import { Credentials, LoginBody, LoginReply, RegisterReply, User } from './accounts.schemas.ts';
+import * as accounts from './accounts.service.ts';
+import { SESSION_COOKIE, currentUser, requireUser } from './auth.ts';
+
+export async function accountRoutes(app: FastifyInstance, { db, config }: { db: Database; config: Config }): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
+    '/api/auth/register',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account',
+        body: Credentials,
+        response: { 201: RegisterReply, ...errorReplies(400, 409, 429) },
+      },
+      config: rateLimitPerMinute(config.rateLimits.registerPerMinute, 'ip'),
+    },
+    async (request, reply) => {
+      const user = await accounts.registerUser(db, request.body.username, request.body.password);
+      return reply.code(201).send({ id: user.id, username: user.username });
+    },
+  );
+
+  api.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log in: returns a bearer token and sets an HttpOnly session cookie',
+        body: LoginBody,
+        response: { 200: LoginReply, ...errorReplies(400, 401, 429) },
+      },
+      config: rateLimitPerMinute(config.rateLimits.loginPerMinute, 'ip'),
+    },
+    async (request, reply) => {
+      const session = await accounts.logIn(db, request.body.username, request.body.password);
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: 'auto',
+        path: '/',
+        maxAge: 30 * 24 * 60 * 60,
+      });
+      return session;
+    },
+  );
+
+  api.post(
+    '/api/auth/logout',
+    {
+      schema: { tags: ['accounts'], summary: 'Revoke the current token', response: { 204: Type.Null(), ...errorReplies(401) } },
+      preHandler: requireUser,
+    },
+    async (request, reply) => {
+      await accounts.logOut(db, request.sessionToken ?? '');
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.get(
+    '/api/auth/me',
+    {
+      schema: { tags: ['accounts'], summary: 'The authenticated user', response: { 200: User, ...errorReplies(401) } },
+      preHandler: requireUser,
+    },
+    async (request) => currentUser(request),
+  );
+}

@@ -1,0 +1,60 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { isUniqueViolation } from '../db/pg-errors.ts';
+import { AppError, conflict } from '../shared/errors.ts';
+import { accountErrors } from './accounts.errors.ts';
+import * as queries from './accounts.queries.ts';
+import type { AuthUser } from './accounts.queries.ts';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+
+export type { AuthUser };
+
+const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Tokens are random; only their SHA-256 is stored, so a database leak exposes no usable token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function registerUser(db: Database, username: string, password: string): Promise<AuthUser> {
+  const passwordHash = await hashPassword(password);
+  try {
+    return await queries.insertUser(db, { username, passwordHash });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(accountErrors.usernameTaken);
+    }
+    throw error;
+  }
+}
+
+/** Creates a session for an already verified user; returns the bearer token. */
+export async function createSession(db: Database, userId: number): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await queries.insertSession(db, userId, hashToken(token), new Date(Date.now() + SESSION_TTL_MS));
+  return token;
+}
+
+export async function logIn(db: Database, username: string, password: string): Promise<{ token: string; user: AuthUser }> {
+  const found = await queries.findUserForLogin(db, username);
+  // Verify even for an unknown name, so timing does not reveal which usernames exist.
+  const valid = await verifyPassword(found?.password_hash ?? dummyPasswordHash, password);
+  if (found === undefined || !valid) {
+    throw new AppError(401, accountErrors.invalidCredentials);
+  }
+  const user = { id: found.id, username: found.username, is_staff: found.is_staff };
+  return { token: await createSession(db, user.id), user };
+}
+
+export function logOut(db: Database, token: string): Promise<void> {
+  return queries.deleteSession(db, hashToken(token));
+}
+
+export function findUserByToken(db: Database, token: string): Promise<AuthUser | undefined> {
+  return queries.findUserBySessionHash(db, hashToken(token));
+}
+
+/** `ADMIN_USERNAME`/`ADMIN_PASSWORD` and `boxoffice create-admin`: create or reset a staff user. */
+export async function ensureStaffUser(db: Database, username: string, password: string): Promise<AuthUser> {
+  return queries.upsertStaffUser(db, username, await hashPassword(password));
+}

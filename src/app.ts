@@ -1,0 +1,44 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { accountRoutes, authenticate } from './accounts/index.ts';
+import { bookingRoutes } from './booking/index.ts';
+import { catalogAdminRoutes } from './catalog/index.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+import { registerNotFound } from './http/not-found.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { BODY_LIMIT_BYTES, registerSecurity, requestId } from './http/security.ts';
+import { validatorCompiler } from './http/validation.ts';
+
+export type AppDeps = { config: Config; db: Database; logger: Logger };
+
+/** The HTTP application: transport plugins first, then each domain's routes. No listening, no database lifecycle. */
+export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    genReqId: requestId,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false } },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  registerNotFound(app);
+  await registerOpenApi(app);
+  await registerSecurity(app, config.rateLimits);
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionToken', null);
+  app.addHook('onRequest', authenticate(db));
+
+  await app.register(healthRoutes, { db });
+  await app.register(accountRoutes, { db, config });
+  await app.register(catalogAdminRoutes, { db });
+  await app.register(bookingRoutes, { db, config });
+  return app;
+}

@@ -1,0 +1,15 @@
+/** Every sentence the booking domain says to a person, keyed; the SPEC §5 ones are exact. */
+export const bookingErrors = {
+  showNotFound: 'Show not found.',
+  seatNotFound: 'Seat not found.',
+  seatHeldByOther: 'Seat currently held by another user.',
+  seatBooked: 'Seat already booked.',
+  salesClosed: 'Sales for this show have closed.',
+  seatLimit: 'Seat limit reached.',
+  actingForOther: 'user_id must be your own id: you can only hold or book seats for yourself.',
+} as const;
+
+export const bookingReplies = {
+  held: 'Seat held.',
+  booked: 'Booking confirmed.',
+} as const;

@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { currentUser, requireUser } from '../accounts/index.ts';
+import { errorReplies, rateLimitPerMinute } from '../http/route-helpers.ts';
+import { bookingReplies } from './booking.errors.ts';
+import { BookReply, ConflictReply, HoldReply, LayoutReply, SeatBody, ShowParams } from './booking.schemas.ts';
+import * as booking from './booking.service.ts';
+
+/** The design's three endpoints (SPEC §5). */
+export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: Database; config: Config }): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const seatWrite = {
+    preHandler: requireUser,
+    config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),
+  };
+
+  api.get(
+    '/api/hall-layout/:show_id/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Seat states of one showtime; public',
+        params: ShowParams,
+        response: { 200: LayoutReply, ...errorReplies(400, 404) },
+      },
+    },
+    async (request) => booking.getHallLayout(db, request.params.show_id, request.user?.id ?? null),
+  );
+
+  api.post(
+    '/api/hold-seat/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: `Hold a seat for ${config.holdTtlSeconds} s`,
+        security: [{ bearer: [] }],
+        body: SeatBody,
+        response: { 200: HoldReply, 409: ConflictReply, ...errorReplies(400, 401, 403, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request) => {
+      const user = currentUser(request);
+      booking.assertActingForSelf(user.id, request.body.user_id);
+      const { seats } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      return { detail: bookingReplies.held, locked_until: seats[0]?.locked_until.toISOString() ?? '' };
+    },
+  );
+
+  api.post(
+    '/api/book-seat/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Book a seat that is available or held by you',
+        security: [{ bearer: [] }],
+        body: SeatBody,
+        response: { 200: BookReply, 201: BookReply, 409: ConflictReply, ...errorReplies(400, 401, 403, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      booking.assertActingForSelf(user.id, request.body.user_id);
+      const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      return reply.code(result.created ? 201 : 200).send({ detail: bookingReplies.booked, booking_id: result.bookings[0]?.id ?? 0 });
+    },
+  );
+}

@@ -1,0 +1,192 @@
+import type { Transaction } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { isUniqueViolation } from '../db/pg-errors.ts';
+import type { DB } from '../db/schema.ts';
+import { conflict, forbidden, notFound, type AppError } from '../shared/errors.ts';
+import { bookingErrors } from './booking.errors.ts';
+import * as queries from './booking.queries.ts';
+import type { LockedShowSeat } from './booking.queries.ts';
+
+export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'>;
+
+export type SeatRequest = { userId: number; showId: number; seatIds: readonly number[] };
+
+export type ConflictReason = 'held' | 'booked';
+export type SeatConflict = { seat_id: number; reason: ConflictReason };
+
+/** Expired holds released in passing by a seat transaction, per call; the sweeper does the rest. */
+const RELEASE_IN_PASSING = 100;
+
+/** `user_id` in a body is optional, but when given it must be the caller (SPEC §5). */
+export function assertActingForSelf(authenticatedUserId: number, claimedUserId: number | undefined): void {
+  if (claimedUserId !== undefined && claimedUserId !== authenticatedUserId) {
+    throw forbidden(bookingErrors.actingForOther);
+  }
+}
+
+function seatConflictError(conflicts: readonly SeatConflict[]): AppError {
+  const reasons = new Set(conflicts.map((c) => c.reason));
+  const detail =
+    reasons.size > 1
+      ? 'Some of these seats are already held or booked by someone else.'
+      : reasons.has('booked')
+        ? bookingErrors.seatBooked
+        : bookingErrors.seatHeldByOther;
+  return conflict(detail, { conflicts });
+}
+
+const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
+
+/**
+ * The opening of every seat-changing transaction, in the order the locking
+ * rules require (README.md here): per-user lock, then the ShowSeat rows
+ * `FOR UPDATE` in ascending seat id, then the checks that need those locks.
+ */
+async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedShowSeat[]> {
+  const seatIds = [...new Set(request.seatIds)].sort((a, b) => a - b);
+  await queries.beginSeatWrite(trx, request.showId, request.userId);
+  const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
+  if (seats.length < seatIds.length) {
+    throw notFound((await queries.findShowStarted(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
+  }
+  if (seats[0]?.show_started === true) {
+    throw conflict(bookingErrors.salesClosed);
+  }
+  return seats;
+}
+
+async function assertWithinSeatLimit(trx: Transaction<DB>, request: SeatRequest, adding: number, settings: BookingSettings): Promise<void> {
+  if (adding === 0) {
+    return;
+  }
+  const current = await queries.countUserSeats(trx, request.showId, request.userId);
+  if (current + adding > settings.maxSeatsPerUser) {
+    throw conflict(bookingErrors.seatLimit);
+  }
+}
+
+export type HoldResult = { seats: { seat_id: number; locked_until: Date }[] };
+
+/**
+ * Holds every requested seat for the caller, or none. Re-holding a seat the
+ * caller already holds succeeds without extending it: otherwise anyone could
+ * keep a seat off sale forever by re-holding it every few minutes.
+ */
+export async function holdSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<HoldResult> {
+  return db.transaction().execute(async (trx) => {
+    const seats = await lockRequestedSeats(trx, request);
+    const conflicts: SeatConflict[] = [];
+    const alreadyMine: { seat_id: number; locked_until: Date }[] = [];
+    const toHold: LockedShowSeat[] = [];
+    for (const seat of seats) {
+      if (seat.status === 'booked') {
+        conflicts.push({ seat_id: seat.seat_id, reason: 'booked' });
+      } else if (holdIsLive(seat) && seat.locked_by_id !== request.userId) {
+        conflicts.push({ seat_id: seat.seat_id, reason: 'held' });
+      } else if (holdIsLive(seat) && seat.locked_until !== null) {
+        alreadyMine.push({ seat_id: seat.seat_id, locked_until: seat.locked_until });
+      } else {
+        toHold.push(seat);
+      }
+    }
+    if (conflicts.length > 0) {
+      throw seatConflictError(conflicts);
+    }
+    await assertWithinSeatLimit(trx, request, toHold.length, settings);
+    const held = toHold.length === 0 ? [] : await queries.markHeld(trx, toHold.map((s) => s.id), request.userId, settings.holdTtlSeconds);
+    await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
+    const all = [...alreadyMine, ...held.map((h) => ({ seat_id: h.seat_id, locked_until: h.locked_until ?? new Date() }))];
+    return { seats: all.sort((a, b) => a.seat_id - b.seat_id) };
+  });
+}
+
+export type BookResult = {
+  /** false when every seat was already booked by the caller: a retried request, answered 200. */
+  created: boolean;
+  bookings: { id: number; seat_id: number }[];
+};
+
+/**
+ * Books every requested seat for the caller, or none: each must be available
+ * (an expired hold counts) or held by the caller. A seat the caller already
+ * booked answers with the existing booking, so a retry after a lost answer
+ * never looks like a lost seat.
+ */
+export async function bookSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<BookResult> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const seats = await lockRequestedSeats(trx, request);
+      const bookedSeatIds = seats.filter((s) => s.status === 'booked').map((s) => s.seat_id);
+      const existing = bookedSeatIds.length === 0 ? [] : await queries.findBookings(trx, request.showId, bookedSeatIds);
+      const conflicts: SeatConflict[] = [
+        ...existing.filter((b) => b.user_id !== request.userId).map((b) => ({ seat_id: b.seat_id, reason: 'booked' as const })),
+        ...seats
+          .filter((s) => holdIsLive(s) && s.locked_by_id !== request.userId)
+          .map((s) => ({ seat_id: s.seat_id, reason: 'held' as const })),
+      ].sort((a, b) => a.seat_id - b.seat_id);
+      if (conflicts.length > 0) {
+        throw seatConflictError(conflicts);
+      }
+      const mine = existing.map(({ id, seat_id }) => ({ id, seat_id }));
+      const toBook = seats.filter((s) => s.status !== 'booked');
+      if (toBook.length === 0) {
+        return { created: false, bookings: mine };
+      }
+      // A live hold of the caller's is already counted; an expired one or a free seat adds to the total.
+      await assertWithinSeatLimit(trx, request, toBook.filter((s) => !holdIsLive(s)).length, settings);
+      const created = await queries.insertBookings(trx, request.showId, toBook.map((s) => s.seat_id), request.userId);
+      await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
+      return { created: true, bookings: [...mine, ...created].sort((a, b) => a.seat_id - b.seat_id) };
+    });
+  } catch (error) {
+    // The last line of defence (the design's unique constraint): a second booking of a seat is a 409, never a 500.
+    if (isUniqueViolation(error, 'bookings_showtime_seat_key')) {
+      throw seatConflictError(request.seatIds.map((seat_id) => ({ seat_id, reason: 'booked' })));
+    }
+    throw error;
+  }
+}
+
+export type LayoutSeat = { id: number; row: string; number: number; status: 'available' | 'held' | 'booked'; locked_by: number | null; locked_until: string | null };
+export type Layout = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string; seats: LayoutSeat[] };
+
+/**
+ * The design's hall layout. Expired holds are released first and, in any
+ * case, read as available. `locked_by` is shown only to the holder.
+ */
+export async function getHallLayout(db: Database, showId: number, viewerId: number | null): Promise<Layout> {
+  const header = await queries.findShowHeader(db, showId);
+  if (header === undefined) {
+    throw notFound(bookingErrors.showNotFound);
+  }
+  await queries.releaseExpiredHolds(db, { showId, limit: 1000 });
+  const seats = await queries.selectLayoutSeats(db, showId);
+  return {
+    ...header,
+    starts_at: header.starts_at.toISOString(),
+    seats: seats.map((seat) => {
+      const mine = seat.locked_by_id !== null && seat.locked_by_id === viewerId;
+      return {
+        id: seat.id,
+        row: seat.row,
+        number: seat.number,
+        status: seat.status,
+        locked_by: mine ? seat.locked_by_id : null,
+        locked_until: seat.locked_until === null ? null : seat.locked_until.toISOString(),
+      };
+    }),
+  };
+}
+
+/** One pass of releasing every expired hold, in batches; safe to run from many processes at once. */
+export async function sweepExpiredHolds(db: Database, batchSize = 1000): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const rows = await queries.releaseExpiredHolds(db, { limit: batchSize });
+    released += rows.length;
+    if (rows.length < batchSize) {
+      return released;
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/** Every sentence the catalog says to a person, keyed. */
+export const catalogErrors = {
+  venueNotFound: 'Venue not found.',
+  hallNotFound: 'Hall not found.',
+  movieNotFound: 'Movie not found.',
+  showNotFound: 'Show not found.',
+  hallBusy: 'Hall is busy at that time.',
+  hallNameTaken: 'This venue already has a hall with that name.',
+  duplicateRow: (row: string) => `Row ${row} appears more than once; give each row a unique label.`,
+  unknownTimeZone: (zone: string) => `time_zone "${zone}" is not a known IANA time zone name, e.g. "Europe/Berlin".`,
+} as const;

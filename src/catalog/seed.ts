@@ -1,0 +1,54 @@
+import type { Database } from '../db/database.ts';
+import { lockKeys, withAdvisoryLock } from '../db/migrate.ts';
+import { countVenues } from './catalog.queries.ts';
+import { createHall, createMovie, createShowtime, createVenue } from './catalog.service.ts';
+
+const rows = (count: number, seats: number) =>
+  Array.from({ length: count }, (_, i) => ({ row: String.fromCharCode(65 + i), seats }));
+
+/** Daily start times (UTC hour, minute) per hall; gaps fit the longest movie. */
+const schedule = [
+  [[12, 0], [15, 0], [18, 0], [21, 0]],
+  [[13, 30], [17, 0], [20, 30]],
+] as const;
+
+/**
+ * The demo cinema: one venue, two halls, three movies and the next 7 days of
+ * showtimes. Does nothing when any venue exists, so a restart never re-seeds,
+ * and runs under an advisory lock so processes starting together seed once.
+ */
+export async function seedDemoCinema(db: Database, now = new Date()): Promise<{ seeded: boolean; showtimes: number }> {
+  return withAdvisoryLock(db, lockKeys.seed, async () => {
+    if ((await countVenues(db)).count > 0) {
+      return { seeded: false, showtimes: 0 };
+    }
+    const venue = await createVenue(db, { name: 'Metro Cineplex', city: 'Springfield', time_zone: 'UTC' });
+    const halls = [
+      await createHall(db, { venue_id: venue.id, name: 'Hall 1', rows: rows(10, 14) }),
+      await createHall(db, { venue_id: venue.id, name: 'Hall 2', rows: rows(12, 18) }),
+    ];
+    const movies = [
+      await createMovie(db, { title: 'Release Night', duration_minutes: 148 }),
+      await createMovie(db, { title: 'The Quiet Projectionist', duration_minutes: 126 }),
+      await createMovie(db, { title: 'Popcorn Planet', duration_minutes: 95 }),
+    ];
+    let showtimes = 0;
+    for (let day = 0; day < 7; day++) {
+      for (const [hallIndex, times] of schedule.entries()) {
+        for (const [slot, [hour, minute]] of times.entries()) {
+          const startsAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + day, hour, minute));
+          if (startsAt.getTime() <= now.getTime() + 15 * 60_000) {
+            continue; // no demo show that is about to start or already running
+          }
+          const hall = halls[hallIndex];
+          const movie = movies[(day + hallIndex + slot) % movies.length];
+          if (hall !== undefined && movie !== undefined) {
+            await createShowtime(db, { hall_id: hall.id, movie_id: movie.id, starts_at: startsAt.toISOString() });
+            showtimes++;
+          }
+        }
+      }
+    }
+    return { seeded: true, showtimes };
+  });
+}

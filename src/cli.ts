@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
+import { sweepExpiredHolds } from './booking/index.ts';
+import { seedDemoCinema } from './catalog/index.ts';
+import { loadConfig, type Config } from './config.ts';
+import { connectDatabase, type Connection } from './db/connect.ts';
+import { start } from './main.ts';
+
+const help = `Usage: boxoffice <command> [options]
+
+Commands:
+  start                      run the API and web app (default)
+  migrate                    bring the database schema up to date
+  seed                       add the demo cinema (only to a database without venues)
+  create-admin --username U --password P
+                             create a staff user, or reset its password
+  sweep                      release expired seat holds once
+  help                       show this text
+
+Configuration comes from the environment (DATABASE_URL, DATA_DIR, PORT, ...);
+see README.md. Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
+
+class UsageError extends Error {}
+
+async function withDatabase(config: Config, task: (connection: Connection) => Promise<string>): Promise<void> {
+  // Quiet logs for one-shot commands: their result is the line they print.
+  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const connection = await connectDatabase({ ...config, poolSize: 4 }, log);
+  try {
+    console.log(await task(connection));
+  } finally {
+    await connection.close();
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+    },
+  });
+  const command = values.help === true ? 'help' : (positionals[0] ?? 'start');
+  if (command === 'help') {
+    console.log(help);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return start(config);
+    case 'migrate':
+      return withDatabase(config, async () => 'The database schema is up to date.');
+    case 'seed':
+      return withDatabase(config, async ({ db }) => {
+        const { seeded, showtimes } = await seedDemoCinema(db);
+        return seeded ? `Seeded the demo cinema with ${showtimes} showtimes.` : 'The database already has venues; nothing seeded.';
+      });
+    case 'create-admin': {
+      const { username, password } = values;
+      if (username === undefined || password === undefined) {
+        throw new UsageError('create-admin needs --username and --password.');
+      }
+      if (!new RegExp(usernamePattern).test(username)) {
+        throw new UsageError('--username must be 3–150 letters, digits and @.+-_.');
+      }
+      if (password.length < 8) {
+        throw new UsageError('--password must be at least 8 characters long.');
+      }
+      return withDatabase(config, async ({ db }) => {
+        const admin = await ensureStaffUser(db, username, password);
+        return `Staff user "${admin.username}" (id ${admin.id}) is ready.`;
+      });
+    }
+    case 'sweep':
+      return withDatabase(config, async ({ db }) => `Released ${await sweepExpiredHolds(db)} expired holds.`);
+    default:
+      throw new UsageError(`Unknown command "${command}"; run "boxoffice --help" for the list.`);
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  // Startup failures are one clear line, not a stack trace.
+  console.error(`boxoffice: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+}

@@ -1,0 +1,40 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Database = Kysely<DB>;
+
+// int8 (count(*), sums) as JS numbers: our counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type PoolOptions = {
+  max?: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+};
+
+/**
+ * One pool per process. The timeouts bound how long a request can wait for a
+ * database that is gone (SPEC §8: every request answered within 5 s).
+ */
+export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 20,
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+    // Server-side bound on any one statement, and a client-side one for a server that stopped answering.
+    statement_timeout: 4_000,
+    query_timeout: 4_500,
+    application_name: options.applicationName ?? 'boxoffice',
+    keepAlive: true,
+  });
+  // An idle client losing its connection (database restart) must not crash the process;
+  // the pool drops that client and the next query opens a new one.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export function createDatabase(pool: pg.Pool): Database {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}

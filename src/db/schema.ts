@@ -1,0 +1,93 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Database tables as Kysely sees them; the migrations are the source of truth. */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export type SeatStatus = 'available' | 'held' | 'booked';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  is_staff: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface VenuesTable {
+  id: Generated<number>;
+  name: string;
+  city: string;
+  time_zone: Generated<string>;
+}
+
+export interface HallsTable {
+  id: Generated<number>;
+  venue_id: number;
+  name: string;
+}
+
+export interface SeatsTable {
+  id: Generated<number>;
+  hall_id: number;
+  row: string;
+  number: number;
+}
+
+export interface MoviesTable {
+  id: Generated<number>;
+  title: string;
+  duration_minutes: number;
+}
+
+export interface ShowtimesTable {
+  id: Generated<number>;
+  hall_id: number;
+  movie_id: number;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+}
+
+export interface ShowSeatsTable {
+  id: Generated<number>;
+  showtime_id: number;
+  seat_id: number;
+  status: SeatStatus;
+  locked_by_id: number | null;
+  locked_until: Timestamp | null;
+  booked_at: Timestamp | null;
+}
+
+export interface BookingsTable {
+  id: Generated<number>;
+  showtime_id: number;
+  seat_id: number;
+  user_id: number;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  venues: VenuesTable;
+  halls: HallsTable;
+  seats: SeatsTable;
+  movies: MoviesTable;
+  showtimes: ShowtimesTable;
+  show_seats: ShowSeatsTable;
+  bookings: BookingsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ShowSeatRow = Selectable<ShowSeatsTable>;
+export type ShowtimeRow = Selectable<ShowtimesTable>;
+export type NewBooking = Insertable<BookingsTable>;

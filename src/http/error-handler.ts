@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
+import { AppError } from '../shared/errors.ts';
+import { describeValidationError } from './validation.ts';
+
+export const httpErrors = {
+  databaseUnavailable: 'The database is unavailable right now; please try again in a few seconds.',
+  busy: 'The server is too busy to finish this request; please try again.',
+  internal: 'Something went wrong on our side; please try again, and tell us if it keeps happening.',
+  invalidJson: 'The request body is not valid JSON.',
+  emptyJson: 'The request body is empty; send a JSON object.',
+  bodyTooLarge: 'The request body is too large.',
+  unsupportedMediaType: 'Send the request body as JSON with "Content-Type: application/json".',
+  badUrl: 'The request URL is malformed.',
+  notFound: 'Not found.',
+  rateLimited: (seconds: number) => `Too many requests; try again in ${seconds} seconds.`,
+} as const;
+
+/** Client errors Fastify raises before our code runs, with the sentence we answer instead. */
+const fastifyClientErrors: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: httpErrors.invalidJson,
+  FST_ERR_CTP_EMPTY_JSON_BODY: httpErrors.emptyJson,
+  FST_ERR_CTP_BODY_TOO_LARGE: httpErrors.bodyTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: httpErrors.unsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
+  FST_ERR_BAD_URL: httpErrors.badUrl,
+};
+
+type ErrorBody = { detail: string } & Record<string, unknown>;
+
+function classify(error: FastifyError | AppError): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    return { status: error.status, body: { ...error.extra, detail: error.detail } };
+  }
+  const first = error.validation?.[0];
+  if (first !== undefined) {
+    return { status: 400, body: { detail: describeValidationError(first as never, error.validationContext) } };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, body: { detail: httpErrors.databaseUnavailable } };
+  }
+  if (isTimeout(error)) {
+    return { status: 503, body: { detail: httpErrors.busy } };
+  }
+  const known = error.code === undefined ? undefined : fastifyClientErrors[error.code];
+  if (known !== undefined) {
+    return { status: error.statusCode ?? 400, body: { detail: known } };
+  }
+  if (error.statusCode === 429) {
+    return { status: 429, body: { detail: error.message } };
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    // Any other client error Fastify or a plugin raises: keep its status, make the sentence end like one.
+    const message = error.message.endsWith('.') ? error.message : `${error.message}.`;
+    return { status: error.statusCode, body: { detail: message } };
+  }
+  return { status: 500, body: { detail: httpErrors.internal } };
+}
+
+/** The one error handler: every error becomes `{detail}` JSON with the right status (SPEC §3). */
+export function errorHandler(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = classify(error);
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ status, detail: body.detail }, 'request rejected');
+  }
+  if (status === 503) {
+    reply.header('retry-after', '5');
+  }
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}

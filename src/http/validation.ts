@@ -1,0 +1,82 @@
+import { Ajv, type ErrorObject, type Options } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+/**
+ * Two validators. Bodies are JSON, so nothing is coerced: `true`, `null`, an
+ * array or `1.5` where an integer id belongs is a 400 naming the field. Path
+ * and query parameters arrive as text and must be coerced to their types.
+ */
+function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
+  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+const bodyAjv = createAjv(false);
+const textAjv = createAjv(true);
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+
+const typeNames: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+function fieldName(error: ErrorObject): string {
+  const parts = error.instancePath.split('/').filter((part) => part !== '');
+  if (error.keyword === 'required') {
+    parts.push(String(error.params['missingProperty']));
+  }
+  return parts.map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~')).join('.');
+}
+
+/** One sentence naming the field, e.g. "seat_id must be an integer." */
+export function describeValidationError(error: ErrorObject, context: string | undefined): string {
+  const field = fieldName(error);
+  const where = context === 'querystring' ? 'query parameter ' : context === 'params' ? 'path parameter ' : '';
+  const subject = field === '' ? (context === 'body' ? 'The request body' : 'The request') : `${where}${field}`;
+  const params = error.params as Record<string, unknown>;
+  const description = (error.parentSchema as { description?: string } | undefined)?.description;
+  switch (error.keyword) {
+    case 'required':
+      return `${subject} is required.`;
+    case 'type': {
+      const expected = String(params['type']).split(',').map((t) => typeNames[t] ?? t).join(' or ');
+      return `${subject} must be ${field === '' && context === 'body' ? 'a JSON object' : expected}.`;
+    }
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `${subject} must be ${String(params['comparison'])} ${String(params['limit'])}.`;
+    case 'minLength':
+      return `${subject} must be at least ${String(params['limit'])} characters long.`;
+    case 'maxLength':
+      return `${subject} must be at most ${String(params['limit'])} characters long.`;
+    case 'minItems':
+      return `${subject} must have at least ${String(params['limit'])} items.`;
+    case 'maxItems':
+      return `${subject} must have at most ${String(params['limit'])} items.`;
+    case 'uniqueItems':
+      return `${subject} must not contain duplicates.`;
+    case 'pattern':
+      return description === undefined ? `${subject} has an invalid format.` : `${subject} must be ${description}.`;
+    case 'format':
+      return `${subject} must be a valid ${String(params['format'])}.`;
+    case 'enum':
+      return `${subject} must be one of: ${(params['allowedValues'] as unknown[]).map(String).join(', ')}.`;
+    case 'const':
+      return `${subject} must be ${JSON.stringify(params['allowedValue'])}.`;
+    case 'additionalProperties':
+      return `${subject === 'The request body' ? 'The request body' : subject} has an unknown field: ${String(params['additionalProperty'])}.`;
+    default:
+      return `${subject} is invalid: ${error.message ?? 'check its value'}.`;
+  }
+}
