@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB, SeatStatus } from '../db/schema.ts';
 
@@ -29,7 +29,12 @@ export type LockedShowSeat = {
  * released as soon as the statement ends.
  */
 export function lockShowSeats(trx: Transaction<DB>, showId: number, seatIds: readonly number[]): Promise<LockedShowSeat[]> {
-  return trx
+  return lockShowSeatsQuery(trx, showId, seatIds).execute();
+}
+
+/** The statement lockShowSeats runs; exported so a snapshot test pins its FOR UPDATE and ORDER BY. */
+export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: readonly number[]) {
+  return db
     .selectFrom('show_seats as ss')
     .innerJoin('showtimes as st', 'st.id', 'ss.showtime_id')
     .select([
@@ -44,8 +49,7 @@ export function lockShowSeats(trx: Transaction<DB>, showId: number, seatIds: rea
     .where('ss.showtime_id', '=', showId)
     .where('ss.seat_id', 'in', seatIds)
     .orderBy('ss.seat_id')
-    .forUpdate('ss')
-    .execute();
+    .forUpdate('ss');
 }
 
 /**
@@ -55,8 +59,11 @@ export function lockShowSeats(trx: Transaction<DB>, showId: number, seatIds: rea
  * seats as not yet taken). Taken first, before any row lock: one per transaction.
  */
 export async function beginSeatWrite(trx: Transaction<DB>, showId: number, userId: number): Promise<void> {
-  await sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`.execute(trx);
+  await beginSeatWriteQuery(showId, userId).execute(trx);
 }
+
+export const beginSeatWriteQuery = (showId: number, userId: number) =>
+  sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`;
 
 export function findShowStarted(trx: Transaction<DB> | Database, showId: number) {
   return trx
@@ -124,7 +131,11 @@ export function findBookings(trx: Transaction<DB>, showId: number, seatIds: read
  * several processes at once. Bounded per call; the sweeper loops.
  */
 export async function releaseExpiredHolds(db: Database | Transaction<DB>, options: { showId?: number; limit: number }) {
-  const { rows } = await sql<{ showtime_id: number; seat_id: number }>`
+  const { rows } = await releaseExpiredHoldsQuery(options).execute(db);
+  return rows;
+}
+
+export const releaseExpiredHoldsQuery = (options: { showId?: number; limit: number }) => sql<{ showtime_id: number; seat_id: number }>`
     UPDATE show_seats
        SET status = 'available', locked_by_id = NULL, locked_until = NULL
      WHERE id IN (
@@ -133,9 +144,7 @@ export async function releaseExpiredHolds(db: Database | Transaction<DB>, option
           ${options.showId === undefined ? sql`` : sql`AND showtime_id = ${options.showId}`}
         LIMIT ${options.limit}
         FOR UPDATE SKIP LOCKED)
-    RETURNING showtime_id, seat_id`.execute(db);
-  return rows;
-}
+    RETURNING showtime_id, seat_id`;
 
 export function findShowHeader(db: Database, showId: number) {
   return db
