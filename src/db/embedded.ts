@@ -137,8 +137,11 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
   }
 }
 
-/** Starts (creating on first use) the cluster under `dataDir` and returns a URL to database `boxoffice`. */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+/**
+ * Starts (creating on first use) the cluster under `dataDir` on a free port (or
+ * the given one) and returns a URL to its database `boxoffice`.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   const clusterDir = path.join(dataDir, 'postgres');
   const busyPid = runningPostmasterPid(clusterDir);
   if (busyPid !== undefined) {
@@ -157,7 +160,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   if (ids.uid !== undefined && ids.gid !== undefined) {
     await chown(logFile, ids.uid, ids.gid);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'unix_socket_directories='],

@@ -3,7 +3,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { httpClient, type HttpClient } from './http.ts';
 
-export type ServerProcess = { baseUrl: string; http: HttpClient; pid: number; stop(): Promise<number | null> };
+export type ServerProcess = {
+  baseUrl: string;
+  http: HttpClient;
+  pid: number;
+  /** SIGTERM, resolving with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash, no shutdown code runs. */
+  crash(): Promise<void>;
+};
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -58,19 +66,23 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const signal = (name: NodeJS.Signals) =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve(child.exitCode);
+        return;
+      }
+      child.once('exit', (code) => resolve(code));
+      http.agent.destroy();
+      child.kill(name);
+    });
   return {
     baseUrl,
     http,
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) {
-          resolve(child.exitCode);
-          return;
-        }
-        child.once('exit', (code) => resolve(code));
-        http.agent.destroy();
-        child.kill('SIGTERM');
-      }),
+    stop: () => signal('SIGTERM'),
+    crash: async () => {
+      await signal('SIGKILL');
+    },
   };
 }

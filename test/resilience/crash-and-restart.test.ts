@@ -1,0 +1,104 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, createPool, type Database } from '../../src/db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { bookingRows, createShow, createUser, type TestShow, type TestUser } from '../setup/factories.ts';
+import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
+
+/**
+ * SPEC §8: nothing is lost across a server crash or a database restart, and
+ * while the database is away every request is answered within 5 s. This file
+ * runs its own PostgreSQL so it can stop and restart it.
+ */
+let dataDir: string;
+let postgres: EmbeddedPostgres;
+let port: number;
+let db: Database;
+let user: TestUser;
+let show: TestShow;
+const log = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'boxoffice-resilience-'));
+  await chmod(dataDir, 0o755);
+  postgres = await startEmbeddedPostgres(dataDir, log);
+  port = Number(new URL(postgres.url).port);
+  db = createDatabase(createPool(postgres.url, { max: 4 }));
+  await migrateToLatest(db);
+  user = await createUser(db);
+  show = await createShow(db);
+}, 120_000);
+
+afterAll(async () => {
+  await db.destroy();
+  await postgres.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const bookFirstSeat = (server: ServerProcess) =>
+  server.http.post('/api/book-seat/', { seat_id: show.seatIds[0], show_id: show.showId }, { token: user.token });
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+describe('crash and database restart', () => {
+  it('when the server crashes after a booking, then a new process still has it and a retry answers 200 with the same id', async () => {
+    const first = await startServerProcess(postgres.url);
+    const booked = await bookFirstSeat(first);
+    expect(booked.status).toBe(201);
+    await first.crash();
+
+    const second = await startServerProcess(postgres.url);
+    try {
+      const retry = await bookFirstSeat(second);
+      expect(retry.status).toBe(200);
+      expect(retry.body.booking_id).toBe(booked.body.booking_id);
+      expect(await bookingRows(db, show.showId)).toEqual([{ id: booked.body.booking_id, seat_id: show.seatIds[0], user_id: user.id }]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('when the database stops, then requests get 503 JSON within 5 s; when it is back, the same process serves within 5 s', async () => {
+    const server = await startServerProcess(postgres.url);
+    try {
+      await db.destroy();
+      await postgres.stop();
+
+      for (const request of [
+        () => server.http.get('/healthz'),
+        () => server.http.get(`/api/hall-layout/${show.showId}/`),
+        () => server.http.post('/api/hold-seat/', { seat_id: show.seatIds[1], show_id: show.showId }, { token: user.token }),
+      ]) {
+        const { value: reply, ms } = await timed(request);
+        expect(reply.status).toBe(503);
+        expect(reply.headers['content-type']).toMatch(/application\/json/);
+        expect(typeof reply.body.detail).toBe('string');
+        expect(ms).toBeLessThan(5_000);
+      }
+
+      postgres = await startEmbeddedPostgres(dataDir, log, { port });
+      db = createDatabase(createPool(postgres.url, { max: 4 }));
+      const { ms } = await timed(async () => {
+        for (;;) {
+          const reply = await server.http.get(`/api/hall-layout/${show.showId}/`);
+          if (reply.status === 200) {
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      expect(ms).toBeLessThan(5_000);
+      expect((await bookFirstSeat(server)).status).toBe(200); // the booking survived the restart
+    } finally {
+      await server.stop();
+    }
+  });
+});
