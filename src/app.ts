@@ -5,7 +5,7 @@ import { bookingRoutes } from './booking/index.ts';
 import { catalogAdminRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -25,6 +25,8 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);

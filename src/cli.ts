@@ -34,16 +34,27 @@ async function withDatabase(config: Config, task: (connection: Connection) => Pr
   }
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // An unknown or incomplete option is a usage error (exit 2) like an unknown command;
+    // keep only Node's first sentence, the rest is about positional arguments.
+    const message = (error instanceof Error ? error.message : String(error)).split('. ')[0]?.replace(/\.$/, '');
+    throw new UsageError(`${message}; run "boxoffice --help" for usage.`);
+  }
+}
+
 async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-    },
-  });
+  const { positionals, values } = parseCommandLine(argv);
   const command = values.help === true ? 'help' : (positionals[0] ?? 'start');
   if (command === 'help') {
     console.log(help);

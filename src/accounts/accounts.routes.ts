@@ -56,7 +56,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config }: { db: 
     '/api/auth/logout',
     {
       schema: { tags: ['accounts'], summary: 'Revoke the current token', response: { 204: Type.Null(), ...errorReplies(401) } },
-      preHandler: requireUser,
+      onRequest: requireUser,
     },
     async (request, reply) => {
       await accounts.logOut(db, request.sessionToken ?? '');
@@ -69,7 +69,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config }: { db: 
     '/api/auth/me',
     {
       schema: { tags: ['accounts'], summary: 'The authenticated user', response: { 200: User, ...errorReplies(401) } },
-      preHandler: requireUser,
+      onRequest: requireUser,
     },
     async (request) => currentUser(request),
   );

@@ -54,7 +54,21 @@ export function findUserByToken(db: Database, token: string): Promise<AuthUser |
   return queries.findUserBySessionHash(db, hashToken(token));
 }
 
-/** `ADMIN_USERNAME`/`ADMIN_PASSWORD` and `boxoffice create-admin`: create or reset a staff user. */
+/**
+ * `ADMIN_USERNAME`/`ADMIN_PASSWORD` and `boxoffice create-admin`: create or
+ * reset a staff user. A changed password ends the user's sessions (a password
+ * is usually reset because the old one leaked); the same password, as on every
+ * restart with ADMIN_PASSWORD set, keeps them.
+ */
 export async function ensureStaffUser(db: Database, username: string, password: string): Promise<AuthUser> {
-  return queries.upsertStaffUser(db, username, await hashPassword(password));
+  return db.transaction().execute(async (trx) => {
+    const existing = await queries.findUserForLogin(trx, username);
+    const unchanged = existing !== undefined && (await verifyPassword(existing.password_hash, password));
+    const passwordHash = unchanged ? existing.password_hash : await hashPassword(password);
+    const user = await queries.upsertStaffUser(trx, username, passwordHash);
+    if (existing !== undefined && !unchanged) {
+      await queries.deleteSessionsOfUser(trx, user.id);
+    }
+    return user;
+  });
 }

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
 import { accountErrors } from './accounts.errors.ts';
@@ -65,13 +65,14 @@ export function authenticate(db: Database): onRequestAsyncHookHandler {
   };
 }
 
-export const requireUser: preHandlerAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
+/** Route-level onRequest guards: a caller without access is refused before the body is even read. */
+export const requireUser: onRequestAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
   if (request.user === null) {
     throw new AppError(401, accountErrors.notAuthenticated);
   }
 };
 
-export const requireStaff: preHandlerAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
+export const requireStaff: onRequestAsyncHookHandler = async (request: FastifyRequest, _reply: FastifyReply) => {
   if (request.user === null) {
     throw new AppError(401, accountErrors.notAuthenticated);
   }

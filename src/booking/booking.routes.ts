@@ -12,7 +12,7 @@ import * as booking from './booking.service.ts';
 export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: Database; config: Config }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const seatWrite = {
-    preHandler: requireUser,
+    onRequest: requireUser,
     config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),
   };
 

@@ -5,6 +5,7 @@ export const catalogErrors = {
   movieNotFound: 'Movie not found.',
   showNotFound: 'Show not found.',
   hallBusy: 'Hall is busy at that time.',
+  invalidStartsAt: 'starts_at must be a date and time that exists, e.g. 2026-12-01T18:30:00Z.',
   hallNameTaken: 'This venue already has a hall with that name.',
   duplicateRow: (row: string) => `Row ${row} appears more than once; give each row a unique label.`,
   unknownTimeZone: (zone: string) => `time_zone "${zone}" is not a known IANA time zone name, e.g. "Europe/Berlin".`,

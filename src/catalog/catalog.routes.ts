@@ -14,7 +14,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
 
   api.post(
     '/api/admin/venues',
-    { schema: { ...staff, summary: 'Create a venue', body: VenueBody, response: { 201: Venue, ...failures } }, preHandler: requireStaff },
+    { schema: { ...staff, summary: 'Create a venue', body: VenueBody, response: { 201: Venue, ...failures } }, onRequest: requireStaff },
     async (request, reply) => reply.code(201).send(await catalog.createVenue(db, request.body)),
   );
 
@@ -22,14 +22,14 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
     '/api/admin/halls',
     {
       schema: { ...staff, summary: 'Create a hall and its seats from rows', body: HallBody, response: { 201: Hall, ...failures } },
-      preHandler: requireStaff,
+      onRequest: requireStaff,
     },
     async (request, reply) => reply.code(201).send(await catalog.createHall(db, request.body)),
   );
 
   api.post(
     '/api/admin/movies',
-    { schema: { ...staff, summary: 'Create a movie', body: MovieBody, response: { 201: Movie, ...failures } }, preHandler: requireStaff },
+    { schema: { ...staff, summary: 'Create a movie', body: MovieBody, response: { 201: Movie, ...failures } }, onRequest: requireStaff },
     async (request, reply) => reply.code(201).send(await catalog.createMovie(db, request.body)),
   );
 
@@ -42,7 +42,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
         body: ShowtimeBody,
         response: { 201: Showtime, ...failures },
       },
-      preHandler: requireStaff,
+      onRequest: requireStaff,
     },
     async (request, reply) => reply.code(201).send(await catalog.createShowtime(db, request.body)),
   );

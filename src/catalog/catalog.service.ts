@@ -52,6 +52,11 @@ export function createMovie(db: Database, body: MovieBody): Promise<Movie> {
 }
 
 export async function createShowtime(db: Database, body: ShowtimeBody): Promise<Showtime> {
+  const startsAt = new Date(body.starts_at);
+  // The date-time format admits what Date cannot represent (a leap second, 23:59:60).
+  if (Number.isNaN(startsAt.getTime())) {
+    throw badRequest(catalogErrors.invalidStartsAt);
+  }
   if ((await queries.hallExists(db, body.hall_id)) === undefined) {
     throw notFound(catalogErrors.hallNotFound);
   }
@@ -59,7 +64,7 @@ export async function createShowtime(db: Database, body: ShowtimeBody): Promise<
     throw notFound(catalogErrors.movieNotFound);
   }
   try {
-    const created = await queries.insertShowtimeWithSeats(db, { ...body, starts_at: new Date(body.starts_at) });
+    const created = await queries.insertShowtimeWithSeats(db, { ...body, starts_at: startsAt });
     if (created === undefined) {
       throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
     }

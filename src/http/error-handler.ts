@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
 import { AppError } from '../shared/errors.ts';
@@ -24,6 +26,7 @@ const fastifyClientErrors: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: httpErrors.unsupportedMediaType,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The Content-Length header does not match the body.',
   FST_ERR_BAD_URL: httpErrors.badUrl,
+  FST_ERR_MAX_PARAM_LENGTH: 'The request URL is too long.',
 };
 
 type ErrorBody = { detail: string } & Record<string, unknown>;
@@ -69,4 +72,34 @@ export function errorHandler(error: FastifyError | AppError, request: FastifyReq
     reply.header('retry-after', '5');
   }
   return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Fastify's `frameworkErrors`: a malformed or overlong URL never reaches a route or its hooks. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  void errorHandler(error, request, reply);
+}
+
+/**
+ * Requests too broken to reach a route (not HTTP at all, headers too large):
+ * Node hands over the socket, and the answer is still `{detail}` JSON.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) {
+    return;
+  }
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : [400, 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

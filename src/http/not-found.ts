@@ -9,7 +9,8 @@ import { httpErrors } from './error-handler.ts';
  * routes are mirrored into a second router that we can ask per method.
  */
 export function registerNotFound(app: FastifyInstance): void {
-  const mirror = FindMyWay({ ignoreTrailingSlash: false });
+  // Same trailing-slash rule as the app's router, so GET /api/hold-seat is a 405 like GET /api/hold-seat/.
+  const mirror = FindMyWay({ ignoreTrailingSlash: true });
   const methods = new Set<string>();
   app.addHook('onRoute', (route) => {
     const routeMethods = Array.isArray(route.method) ? route.method : [route.method];

@@ -28,6 +28,8 @@ export async function registerSecurity(app: FastifyInstance, rateLimits: RateLim
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);
+  // A JSON API: a text/plain body (the one a cross-site form can send) is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   if (rateLimits.enabled) {
     await app.register(rateLimit, {
       global: false,

@@ -16,8 +16,63 @@ function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
 const bodyAjv = createAjv(false);
 const textAjv = createAjv(true);
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+const decimalInteger = /^-?\d+$/;
+
+/** Top-level properties typed integer: text parts must spell them in plain decimal. */
+function integerProperties(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+}
+
+/**
+ * Ajv's coercion reads "0x1", "1e3", "1.0" and " 1" as integers, so one id would
+ * have many URLs; only plain decimal is an integer in a path or query string.
+ */
+function nonDecimalInteger(data: unknown, fields: readonly string[]): ErrorObject | undefined {
+  for (const field of fields) {
+    const value = (data as Record<string, unknown> | null)?.[field];
+    if (typeof value === 'string' && !decimalInteger.test(value)) {
+      return { keyword: 'type', instancePath: `/${field}`, schemaPath: '', params: { type: 'integer' } };
+    }
+  }
+  return undefined;
+}
+
+/** PostgreSQL text cannot hold U+0000; a string carrying one is a 400 here, not a 500 in SQL. */
+function nulCharacter(data: unknown, path = ''): ErrorObject | undefined {
+  if (typeof data === 'string') {
+    return data.includes('\u0000') ? { keyword: 'nulCharacter', instancePath: path, schemaPath: '', params: {} } : undefined;
+  }
+  if (typeof data === 'object' && data !== null) {
+    for (const [key, value] of Object.entries(data)) {
+      const found = nulCharacter(value, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+  const strictIntegers = httpPart === 'body' ? [] : integerProperties(schema);
+  const checked: Validator = (data) => {
+    const malformed = nonDecimalInteger(data, strictIntegers);
+    if (malformed === undefined && validate(data)) {
+      const nul = nulCharacter(data);
+      checked.errors = nul === undefined ? null : [nul];
+      return nul === undefined;
+    }
+    checked.errors = malformed === undefined ? validate.errors : [malformed];
+    return false;
+  };
+  return checked;
+};
 
 const typeNames: Record<string, string> = {
   integer: 'an integer',
@@ -66,6 +121,8 @@ export function describeValidationError(error: ErrorObject, context: string | un
       return `${subject} must have at most ${String(params['limit'])} items.`;
     case 'uniqueItems':
       return `${subject} must not contain duplicates.`;
+    case 'nulCharacter':
+      return `${subject} must not contain the NUL character (\\u0000).`;
     case 'pattern':
       return description === undefined ? `${subject} has an invalid format.` : `${subject} must be ${description}.`;
     case 'format':
