@@ -291,6 +291,27 @@ describe('graceful shutdown (SIGTERM) with DATABASE_URL', { timeout: 60_000 }, (
   });
   afterAll(() => database.drop());
 
+  it('when `npm start` gets SIGTERM, then the server behind it stops too (npm forwards it; no orphan keeps the port)', async () => {
+    const port = await freePort();
+    const env = childEnv(serverEnv(port, { DATABASE_URL: database.url }));
+    const npmCli = process.env['npm_execpath']; // set when the tests run under npm, as `npm test` does
+    const npm =
+      npmCli === undefined ? spawn('npm', ['start'], { cwd: root, env }) : spawn(process.execPath, [npmCli, 'start'], { cwd: root, env });
+    started.push(npm);
+    const http = httpClient(`http://127.0.0.1:${port}`, new Agent({ keepAlive: false }));
+    const health = () =>
+      http.get('/healthz').then(
+        (reply) => reply.status,
+        () => 0,
+      );
+    await expect.poll(health, { timeout: 30_000, interval: 100 }).toBe(200);
+    const npmExit = new Promise((resolve) => npm.once('exit', resolve));
+    npm.kill('SIGTERM');
+    await npmExit;
+    // The script is `exec node …`: without exec, sh stands between npm and node, dies of the signal and leaves node running.
+    await expect.poll(health, { timeout: 10_000, interval: 100 }).toBe(0);
+  });
+
   it('when SIGTERM (twice) arrives while a request waits on a row lock, then that request is answered 200, new connections are refused, and it exits 0', async () => {
     const show = await createShow(database.db, { rows: 1, seatsPerRow: 3 });
     const user = await createUser(database.db);
