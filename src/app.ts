@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { accountRoutes, authenticate } from './accounts/index.ts';
 import { bookingRoutes } from './booking/index.ts';
-import { catalogAdminRoutes } from './catalog/index.ts';
+import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './http/error-handler.ts';
@@ -40,6 +40,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
 
   await app.register(healthRoutes, { db });
   await app.register(accountRoutes, { db, config });
+  await app.register(catalogRoutes, { db });
   await app.register(catalogAdminRoutes, { db });
   await app.register(bookingRoutes, { db, config });
   return app;

@@ -5,6 +5,7 @@ export const bookingErrors = {
   seatHeldByOther: 'Seat currently held by another user.',
   seatBooked: 'Seat already booked.',
   salesClosed: 'Sales for this show have closed.',
+  showCancelled: 'Show has been cancelled.',
   seatLimit: 'Seat limit reached.',
   actingForOther: 'user_id must be your own id: you can only hold or book seats for yourself.',
 } as const;

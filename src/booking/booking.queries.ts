@@ -1,15 +1,19 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB, SeatStatus } from '../db/schema.ts';
+import type { DB, SeatKind, SeatStatus, ShowtimeStatus } from '../db/schema.ts';
 
 /**
  * All SQL of the booking domain. Time comes from the database's clock
  * (`now()`), never the application's, so every server process agrees on
- * whether a hold has expired.
+ * whether a hold has expired. Each statement is also exported as a builder
+ * (`…Query`), so the snapshot test and the benchmark run exactly this SQL.
  */
 
 /** A hold still in force at the moment of the statement. */
 const holdIsLive = sql<boolean>`(ss.status = 'held' AND ss.locked_until > now())`;
+
+/** What seat `s` costs at showtime `st` right now: premium seats the premium price, others the standard one. */
+const seatPrice = sql<number>`(CASE WHEN s.kind = 'premium' THEN st.premium_price_amount ELSE st.price_amount END)`;
 
 export type LockedShowSeat = {
   id: number;
@@ -20,6 +24,10 @@ export type LockedShowSeat = {
   /** A hold whose locked_until has passed: it counts as available. */
   hold_expired: boolean;
   show_started: boolean;
+  show_status: ShowtimeStatus;
+  /** The seat's price now, recorded on the Booking if it is booked in this transaction. */
+  price_amount: number;
+  currency: string;
 };
 
 /**
@@ -37,6 +45,7 @@ export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: read
   return db
     .selectFrom('show_seats as ss')
     .innerJoin('showtimes as st', 'st.id', 'ss.showtime_id')
+    .innerJoin('seats as s', 's.id', 'ss.seat_id')
     .select([
       'ss.id',
       'ss.seat_id',
@@ -45,6 +54,9 @@ export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: read
       'ss.locked_until',
       sql<boolean>`(ss.status = 'held' AND ss.locked_until <= now())`.as('hold_expired'),
       sql<boolean>`(st.starts_at <= now())`.as('show_started'),
+      'st.status as show_status',
+      seatPrice.as('price_amount'),
+      sql<string>`trim(st.currency)`.as('currency'),
     ])
     .where('ss.showtime_id', '=', showId)
     .where('ss.seat_id', 'in', seatIds)
@@ -65,25 +77,27 @@ export async function beginSeatWrite(trx: Transaction<DB>, showId: number, userI
 export const beginSeatWriteQuery = (showId: number, userId: number) =>
   sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`;
 
-export function findShowStarted(trx: Transaction<DB> | Database, showId: number) {
-  return trx
-    .selectFrom('showtimes')
-    .select(sql<boolean>`starts_at <= now()`.as('started'))
-    .where('id', '=', showId)
-    .executeTakeFirst();
+export function findShowtime(trx: Transaction<DB> | Database, showId: number) {
+  return trx.selectFrom('showtimes').select('id').where('id', '=', showId).executeTakeFirst();
 }
 
 /** Seats this user holds (live holds only) or has booked for the showtime. */
 export async function countUserSeats(trx: Transaction<DB>, showId: number, userId: number): Promise<number> {
-  const { rows } = await sql<{ count: number }>`
-    SELECT (SELECT count(*) FROM show_seats ss
-             WHERE ss.showtime_id = ${showId} AND ss.locked_by_id = ${userId} AND ${holdIsLive})
-         + (SELECT count(*) FROM bookings b WHERE b.showtime_id = ${showId} AND b.user_id = ${userId}) AS count`.execute(trx);
+  const { rows } = await countUserSeatsQuery(showId, userId).execute(trx);
   return Number(rows[0]?.count ?? 0);
 }
 
+export const countUserSeatsQuery = (showId: number, userId: number) => sql<{ count: number }>`
+    SELECT (SELECT count(*) FROM show_seats ss
+             WHERE ss.showtime_id = ${showId} AND ss.locked_by_id = ${userId} AND ${holdIsLive})
+         + (SELECT count(*) FROM bookings b WHERE b.showtime_id = ${showId} AND b.user_id = ${userId}) AS count`;
+
 export function markHeld(trx: Transaction<DB>, showSeatIds: readonly number[], userId: number, ttlSeconds: number) {
-  return trx
+  return markHeldQuery(trx, showSeatIds, userId, ttlSeconds).execute();
+}
+
+export function markHeldQuery(db: Kysely<DB>, showSeatIds: readonly number[], userId: number, ttlSeconds: number) {
+  return db
     .updateTable('show_seats')
     .set({
       status: 'held',
@@ -92,17 +106,38 @@ export function markHeld(trx: Transaction<DB>, showSeatIds: readonly number[], u
       booked_at: null,
     })
     .where('id', 'in', showSeatIds)
-    .returning(['seat_id', 'locked_until'])
-    .execute();
+    .returning(['seat_id', 'locked_until']);
 }
 
-/** The Booking rows and the ShowSeats' `booked` state, written in one statement. */
-export async function insertBookings(trx: Transaction<DB>, showId: number, seatIds: readonly number[], userId: number) {
-  const { rows } = await sql<{ id: number; seat_id: number }>`
+export type BookedSeat = { id: number; seat_id: number; price_amount: number; currency: string; reference: string };
+
+/**
+ * The Booking rows, with the price paid and the request's reference, and the
+ * ShowSeats' `booked` state, written in one statement.
+ */
+export async function insertBookings(
+  trx: Transaction<DB>,
+  showId: number,
+  userId: number,
+  reference: string,
+  seats: readonly { seat_id: number; price_amount: number; currency: string }[],
+): Promise<BookedSeat[]> {
+  const { rows } = await insertBookingsQuery(showId, userId, reference, seats).execute(trx);
+  return rows;
+}
+
+export const insertBookingsQuery = (
+  showId: number,
+  userId: number,
+  reference: string,
+  seats: readonly { seat_id: number; price_amount: number; currency: string }[],
+) => sql<BookedSeat>`
     WITH booking AS (
-      INSERT INTO bookings (showtime_id, seat_id, user_id)
-      SELECT ${showId}, seat_id, ${userId} FROM unnest(${sql.val(seatIds)}::int[]) AS seat_id
-      RETURNING id, seat_id
+      INSERT INTO bookings (showtime_id, seat_id, user_id, price_amount, currency, reference)
+      SELECT ${showId}, seat.id, ${userId}, seat.price_amount, seat.currency, ${reference}
+        FROM unnest(${sql.val(seats.map((s) => s.seat_id))}::int[], ${sql.val(seats.map((s) => s.price_amount))}::int[],
+                    ${sql.val(seats.map((s) => s.currency))}::text[]) AS seat(id, price_amount, currency)
+      RETURNING id, seat_id, price_amount, trim(currency) AS currency, reference
     ), show_seat AS (
       UPDATE show_seats ss
          SET status = 'booked', locked_by_id = NULL, locked_until = NULL, booked_at = now()
@@ -110,18 +145,19 @@ export async function insertBookings(trx: Transaction<DB>, showId: number, seatI
        WHERE ss.showtime_id = ${showId} AND ss.seat_id = booking.seat_id
       RETURNING ss.seat_id
     )
-    SELECT booking.id, booking.seat_id FROM booking JOIN show_seat USING (seat_id) ORDER BY booking.seat_id`.execute(trx);
-  return rows;
-}
+    SELECT booking.* FROM booking JOIN show_seat USING (seat_id) ORDER BY booking.seat_id`;
 
 export function findBookings(trx: Transaction<DB>, showId: number, seatIds: readonly number[]) {
-  return trx
+  return findBookingsQuery(trx, showId, seatIds).execute();
+}
+
+export function findBookingsQuery(db: Kysely<DB>, showId: number, seatIds: readonly number[]) {
+  return db
     .selectFrom('bookings')
-    .select(['id', 'seat_id', 'user_id'])
+    .select(['id', 'seat_id', 'user_id', 'price_amount', sql<string>`trim(currency)`.as('currency'), 'reference'])
     .where('showtime_id', '=', showId)
     .where('seat_id', 'in', seatIds)
-    .orderBy('seat_id')
-    .execute();
+    .orderBy('seat_id');
 }
 
 /**
@@ -147,21 +183,29 @@ export const releaseExpiredHoldsQuery = (options: { showId?: number; limit: numb
     RETURNING showtime_id, seat_id`;
 
 export function findShowHeader(db: Database, showId: number) {
+  return findShowHeaderQuery(db, showId).executeTakeFirst();
+}
+
+export function findShowHeaderQuery(db: Kysely<DB>, showId: number) {
   return db
     .selectFrom('showtimes as st')
     .innerJoin('halls as h', 'h.id', 'st.hall_id')
     .innerJoin('venues as v', 'v.id', 'h.venue_id')
     .innerJoin('movies as m', 'm.id', 'st.movie_id')
     .select(['st.id as show_id', 'h.name as hall_name', 'v.name as venue_name', 'm.title as movie_title', 'st.starts_at'])
-    .where('st.id', '=', showId)
-    .executeTakeFirst();
+    .where('st.id', '=', showId);
 }
 
 /** Seat states as of now: a hold past locked_until reads as available, whether or not it was released yet. */
 export function selectLayoutSeats(db: Database, showId: number) {
+  return selectLayoutSeatsQuery(db, showId).execute();
+}
+
+export function selectLayoutSeatsQuery(db: Kysely<DB>, showId: number) {
   return db
     .selectFrom('show_seats as ss')
     .innerJoin('seats as s', 's.id', 'ss.seat_id')
+    .innerJoin('showtimes as st', 'st.id', 'ss.showtime_id')
     .select([
       's.id',
       's.row',
@@ -169,9 +213,59 @@ export function selectLayoutSeats(db: Database, showId: number) {
       sql<SeatStatus>`CASE WHEN ss.status = 'held' AND NOT ${holdIsLive} THEN 'available' ELSE ss.status END`.as('status'),
       sql<number | null>`CASE WHEN ${holdIsLive} THEN ss.locked_by_id END`.as('locked_by_id'),
       sql<Date | null>`CASE WHEN ${holdIsLive} THEN ss.locked_until END`.as('locked_until'),
+      sql<SeatKind>`s.kind`.as('kind'),
+      seatPrice.as('price_amount'),
+      sql<string>`trim(st.currency)`.as('currency'),
+      's.x',
+      's.y',
     ])
     .where('ss.showtime_id', '=', showId)
     .orderBy('s.row')
-    .orderBy('s.number')
-    .execute();
+    .orderBy('s.number');
+}
+
+export type MyBookingRow = {
+  id: number;
+  reference: string;
+  created_at: Date;
+  /** created_at to the microsecond, for the page cursor (a JS Date keeps milliseconds only). */
+  created_at_exact: string;
+  price_amount: number;
+  currency: string;
+  seat_id: number;
+  row: string;
+  number: number;
+  kind: SeatKind;
+  show_id: number;
+  starts_at: Date;
+  show_status: ShowtimeStatus;
+  movie_id: number;
+  movie_title: string;
+  hall_id: number;
+  hall_name: string;
+  venue_id: number;
+  venue_name: string;
+  city: string;
+};
+
+/** A user's bookings, newest first, continuing after (created_at, id) when given. */
+export async function selectUserBookings(db: Database, userId: number, after: readonly [string, number] | undefined, limit: number) {
+  const { rows } = await sql<MyBookingRow>`
+    SELECT b.id, b.reference, b.created_at,
+           to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_exact, b.price_amount, trim(b.currency) AS currency,
+           s.id AS seat_id, s."row", s.number, s.kind,
+           st.id AS show_id, st.starts_at, st.status AS show_status,
+           m.id AS movie_id, m.title AS movie_title, h.id AS hall_id, h.name AS hall_name,
+           v.id AS venue_id, v.name AS venue_name, v.city
+      FROM bookings b
+      JOIN seats s ON s.id = b.seat_id
+      JOIN showtimes st ON st.id = b.showtime_id
+      JOIN movies m ON m.id = st.movie_id
+      JOIN halls h ON h.id = st.hall_id
+      JOIN venues v ON v.id = h.venue_id
+     WHERE b.user_id = ${userId}
+       ${after === undefined ? sql`` : sql`AND (b.created_at, b.id) < (${after[0]}::timestamptz, ${after[1]})`}
+     ORDER BY b.created_at DESC, b.id DESC
+     LIMIT ${limit}`.execute(db);
+  return rows;
 }

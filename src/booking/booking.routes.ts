@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import { currentUser, requireUser } from '../accounts/index.ts';
 import { errorReplies, rateLimitPerMinute } from '../http/route-helpers.ts';
 import { bookingReplies } from './booking.errors.ts';
-import { BookReply, ConflictReply, HoldReply, LayoutReply, SeatBody, ShowParams } from './booking.schemas.ts';
+import { BookReply, ConflictReply, HoldReply, LayoutReply, MyBookingsQuery, MyBookingsReply, SeatBody, ShowParams } from './booking.schemas.ts';
 import * as booking from './booking.service.ts';
 
 /** The design's three endpoints (SPEC §5). */
@@ -65,7 +65,27 @@ export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: 
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
       const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
-      return reply.code(result.created ? 201 : 200).send({ detail: bookingReplies.booked, booking_id: result.bookings[0]?.id ?? 0 });
+      return reply.code(result.created ? 201 : 200).send({
+        detail: bookingReplies.booked,
+        booking_id: result.bookings[0]?.id ?? 0,
+        reference: result.bookings[0]?.reference ?? '',
+        price: result.total,
+      });
     },
+  );
+
+  api.get(
+    '/api/my-bookings/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Your bookings, newest first, with the price paid',
+        security: [{ bearer: [] }],
+        querystring: MyBookingsQuery,
+        response: { 200: MyBookingsReply, ...errorReplies(400, 401) },
+      },
+      onRequest: requireUser,
+    },
+    async (request) => booking.listMyBookings(db, currentUser(request).id, request.query),
   );
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Id } from '../http/route-helpers.ts';
+import { Money } from '../shared/money.ts';
 
 export const ShowParams = Type.Object({ show_id: Id('Showtime id') });
 export type ShowParams = Static<typeof ShowParams>;
@@ -12,6 +13,7 @@ export const SeatBody = Type.Object({
 export type SeatBody = Static<typeof SeatBody>;
 
 const Time = Type.String({ format: 'date-time' });
+const SeatKind = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('wheelchair')]);
 
 export const LayoutReply = Type.Object({
   show_id: Type.Integer(),
@@ -27,12 +29,48 @@ export const LayoutReply = Type.Object({
       status: Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('booked')]),
       locked_by: Type.Union([Type.Integer(), Type.Null()]),
       locked_until: Type.Union([Time, Type.Null()]),
+      kind: SeatKind,
+      price: Money,
+      x: Type.Integer({ description: 'grid column; aisles leave a column empty' }),
+      y: Type.Integer({ description: 'grid line, 0 nearest the screen' }),
     }),
   ),
 });
 
 export const HoldReply = Type.Object({ detail: Type.String(), locked_until: Time });
-export const BookReply = Type.Object({ detail: Type.String(), booking_id: Type.Integer() });
+export const BookReply = Type.Object({
+  detail: Type.String(),
+  booking_id: Type.Integer(),
+  reference: Type.String({ description: 'the booking reference to show at the cinema' }),
+  price: Money,
+});
+
+export const MyBookingsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type MyBookingsQuery = Static<typeof MyBookingsQuery>;
+
+export const MyBookingsReply = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      booking_id: Type.Integer(),
+      reference: Type.String(),
+      booked_at: Time,
+      price: Money,
+      seat: Type.Object({ id: Type.Integer(), row: Type.String(), number: Type.Integer(), kind: SeatKind }),
+      show: Type.Object({
+        id: Type.Integer(),
+        starts_at: Time,
+        status: Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled')]),
+        movie: Type.Object({ id: Type.Integer(), title: Type.String() }),
+        hall: Type.Object({ id: Type.Integer(), name: Type.String() }),
+        venue: Type.Object({ id: Type.Integer(), name: Type.String(), city: Type.String() }),
+      }),
+    }),
+  ),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const ConflictReply = Type.Object({
   detail: Type.String(),

@@ -1,9 +1,12 @@
+import { randomInt } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/pg-errors.ts';
 import type { DB } from '../db/schema.ts';
+import { decodeCursor, isTimeIdKey, toPage } from '../shared/cursor.ts';
 import { conflict, forbidden, notFound, type AppError } from '../shared/errors.ts';
+import { money, type Money } from '../shared/money.ts';
 import { bookingErrors } from './booking.errors.ts';
 import * as queries from './booking.queries.ts';
 import type { LockedShowSeat } from './booking.queries.ts';
@@ -48,7 +51,10 @@ async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): P
   await queries.beginSeatWrite(trx, request.showId, request.userId);
   const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
   if (seats.length < seatIds.length) {
-    throw notFound((await queries.findShowStarted(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
+    throw notFound((await queries.findShowtime(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
+  }
+  if (seats[0]?.show_status === 'cancelled') {
+    throw conflict(bookingErrors.showCancelled);
   }
   if (seats[0]?.show_started === true) {
     throw conflict(bookingErrors.salesClosed);
@@ -104,8 +110,22 @@ export async function holdSeats(db: Database, settings: BookingSettings, request
 export type BookResult = {
   /** false when every seat was already booked by the caller: a retried request, answered 200. */
   created: boolean;
-  bookings: { id: number; seat_id: number }[];
+  bookings: queries.BookedSeat[];
+  /** What the seats of this answer cost together, as paid. */
+  total: Money;
 };
+
+// Crockford's base32 without I, L, O, U: easy to read out at a box office, 40 random bits.
+const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export function newBookingReference(): string {
+  return Array.from({ length: 8 }, () => REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)]).join('');
+}
+
+function bookResult(created: boolean, bookings: queries.BookedSeat[]): BookResult {
+  const sorted = [...bookings].sort((a, b) => a.seat_id - b.seat_id);
+  const currency = sorted[0]?.currency ?? 'EUR';
+  return { created, bookings: sorted, total: money(sorted.reduce((sum, b) => sum + b.price_amount, 0), currency) };
+}
 
 /**
  * Books every requested seat for the caller, or none: each must be available
@@ -128,16 +148,17 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
       if (conflicts.length > 0) {
         throw seatConflictError(conflicts);
       }
-      const mine = existing.map(({ id, seat_id }) => ({ id, seat_id }));
+      const mine = existing.map(({ user_id: _user, ...booking }) => booking);
       const toBook = seats.filter((s) => s.status !== 'booked');
       if (toBook.length === 0) {
-        return { created: false, bookings: mine };
+        return bookResult(false, mine);
       }
       // A live hold of the caller's is already counted; an expired one or a free seat adds to the total.
       await assertWithinSeatLimit(trx, request, toBook.filter((s) => !holdIsLive(s)).length, settings);
-      const created = await queries.insertBookings(trx, request.showId, toBook.map((s) => s.seat_id), request.userId);
+      // The price is read under the row lock and written with the Booking: a later price change never alters it.
+      const created = await queries.insertBookings(trx, request.showId, request.userId, newBookingReference(), toBook);
       await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
-      return { created: true, bookings: [...mine, ...created].sort((a, b) => a.seat_id - b.seat_id) };
+      return bookResult(true, [...mine, ...created]);
     });
   } catch (error) {
     // The last line of defence (the design's unique constraint): a second booking of a seat is a 409, never a 500.
@@ -148,7 +169,18 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
   }
 }
 
-export type LayoutSeat = { id: number; row: string; number: number; status: 'available' | 'held' | 'booked'; locked_by: number | null; locked_until: string | null };
+export type LayoutSeat = {
+  id: number;
+  row: string;
+  number: number;
+  status: 'available' | 'held' | 'booked';
+  locked_by: number | null;
+  locked_until: string | null;
+  kind: 'standard' | 'premium' | 'wheelchair';
+  price: Money;
+  x: number;
+  y: number;
+};
 export type Layout = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string; seats: LayoutSeat[] };
 
 /**
@@ -174,6 +206,10 @@ export async function getHallLayout(db: Database, showId: number, viewerId: numb
         status: seat.status,
         locked_by: mine ? seat.locked_by_id : null,
         locked_until: seat.locked_until === null ? null : seat.locked_until.toISOString(),
+        kind: seat.kind,
+        price: money(seat.price_amount, seat.currency),
+        x: seat.x,
+        y: seat.y,
       };
     }),
   };
@@ -189,4 +225,48 @@ export async function sweepExpiredHolds(db: Database, batchSize = 1000): Promise
       return released;
     }
   }
+}
+
+export type MyBooking = {
+  booking_id: number;
+  reference: string;
+  booked_at: string;
+  price: Money;
+  seat: { id: number; row: string; number: number; kind: 'standard' | 'premium' | 'wheelchair' };
+  show: {
+    id: number;
+    starts_at: string;
+    status: 'scheduled' | 'cancelled';
+    movie: { id: number; title: string };
+    hall: { id: number; name: string };
+    venue: { id: number; name: string; city: string };
+  };
+};
+
+/** The caller's bookings, newest first, one item per seat, with the price as paid. */
+export async function listMyBookings(db: Database, userId: number, query: { limit?: number | undefined; cursor?: string | undefined }) {
+  const limit = query.limit ?? 20;
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isTimeIdKey);
+  const rows = await queries.selectUserBookings(db, userId, after, limit + 1);
+  const page = toPage(rows, limit, (last) => [last.created_at_exact, last.id]);
+  return {
+    items: page.items.map(
+      (row): MyBooking => ({
+        booking_id: row.id,
+        reference: row.reference,
+        booked_at: row.created_at.toISOString(),
+        price: money(row.price_amount, row.currency),
+        seat: { id: row.seat_id, row: row.row, number: row.number, kind: row.kind },
+        show: {
+          id: row.show_id,
+          starts_at: row.starts_at.toISOString(),
+          status: row.show_status,
+          movie: { id: row.movie_id, title: row.movie_title },
+          hall: { id: row.hall_id, name: row.hall_name },
+          venue: { id: row.venue_id, name: row.venue_name, city: row.city },
+        },
+      }),
+    ),
+    next_cursor: page.next_cursor,
+  };
 }

@@ -1,49 +1,43 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '../db/database.ts';
-import { requireStaff } from '../accounts/index.ts';
 import { errorReplies } from '../http/route-helpers.ts';
-import { Hall, HallBody, Movie, MovieBody, Showtime, ShowtimeBody, Venue, VenueBody } from './catalog.schemas.ts';
+import { IdParams, ListQuery, Movie, Page, Showtime, ShowtimesQuery, Venue } from './catalog.schemas.ts';
 import * as catalog from './catalog.service.ts';
 
-/** Staff catalog endpoints (SPEC §6). */
-export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
+/** The public catalog: what is on, where and when (SPEC §6). */
+export async function catalogRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const staff = { tags: ['staff'], security: [{ bearer: [] }] };
-  const failures = errorReplies(400, 401, 403, 404, 409);
+  const tags = ['catalog'];
 
-  api.post(
-    '/api/admin/venues',
-    { schema: { ...staff, summary: 'Create a venue', body: VenueBody, response: { 201: Venue, ...failures } }, onRequest: requireStaff },
-    async (request, reply) => reply.code(201).send(await catalog.createVenue(db, request.body)),
+  api.get(
+    '/api/venues',
+    { schema: { tags, summary: 'Venues, by id', querystring: ListQuery, response: { 200: Page(Venue), ...errorReplies(400) } } },
+    async (request) => catalog.listVenues(db, request.query),
   );
 
-  api.post(
-    '/api/admin/halls',
-    {
-      schema: { ...staff, summary: 'Create a hall and its seats from rows', body: HallBody, response: { 201: Hall, ...failures } },
-      onRequest: requireStaff,
-    },
-    async (request, reply) => reply.code(201).send(await catalog.createHall(db, request.body)),
+  api.get(
+    '/api/movies',
+    { schema: { tags, summary: 'Movies, by id', querystring: ListQuery, response: { 200: Page(Movie), ...errorReplies(400) } } },
+    async (request) => catalog.listMovies(db, request.query),
   );
 
-  api.post(
-    '/api/admin/movies',
-    { schema: { ...staff, summary: 'Create a movie', body: MovieBody, response: { 201: Movie, ...failures } }, onRequest: requireStaff },
-    async (request, reply) => reply.code(201).send(await catalog.createMovie(db, request.body)),
-  );
-
-  api.post(
-    '/api/admin/showtimes',
+  api.get(
+    '/api/showtimes',
     {
       schema: {
-        ...staff,
-        summary: 'Schedule a showtime (its seats are created with it)',
-        body: ShowtimeBody,
-        response: { 201: Showtime, ...failures },
+        tags,
+        summary: 'Scheduled showtimes that have not started, soonest first, with seat counts',
+        querystring: ShowtimesQuery,
+        response: { 200: Page(Showtime), ...errorReplies(400) },
       },
-      onRequest: requireStaff,
     },
-    async (request, reply) => reply.code(201).send(await catalog.createShowtime(db, request.body)),
+    async (request) => catalog.listShowtimes(db, request.query),
+  );
+
+  api.get(
+    '/api/showtimes/:id',
+    { schema: { tags, summary: 'One showtime', params: IdParams, response: { 200: Showtime, ...errorReplies(400, 404) } } },
+    async (request) => catalog.getShowtime(db, request.params.id),
   );
 }

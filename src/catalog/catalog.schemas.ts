@@ -1,56 +1,130 @@
 import { Type, type Static } from 'typebox';
 import { Id } from '../http/route-helpers.ts';
+import { Money } from '../shared/money.ts';
 
 const Name = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const Time = Type.String({ format: 'date-time' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
+export const SeatKind = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('wheelchair')], {
+  description: 'standard | premium (the premium price) | wheelchair (a space; the seat next to it is for a companion)',
+});
+export type SeatKind = Static<typeof SeatKind>;
+
+// ── venues ────────────────────────────────────────────────────────────────
 export const VenueBody = Type.Object({
   name: Name(200),
   city: Name(200),
   time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone name; default UTC' })),
+  default_price: Type.Optional(Money),
 });
 export type VenueBody = Static<typeof VenueBody>;
-export const Venue = Type.Object({ id: Type.Integer(), name: Type.String(), city: Type.String(), time_zone: Type.String() });
+export const VenuePatch = Type.Partial(VenueBody, { minProperties: 1 });
+export type VenuePatch = Static<typeof VenuePatch>;
+export const Venue = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  city: Type.String(),
+  time_zone: Type.String(),
+  default_price: Money,
+});
 export type Venue = Static<typeof Venue>;
 
+// ── halls ─────────────────────────────────────────────────────────────────
 export const RowSpec = Type.Object({
   row: Type.String({ pattern: '^[A-Za-z0-9]{1,8}$', description: '1–8 letters or digits, e.g. "A"' }),
   seats: Type.Integer({ minimum: 1, maximum: 500 }),
+  kind: Type.Optional(SeatKind),
+  gaps_after: Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1, maximum: 499 }), { maxItems: 50, uniqueItems: true, description: 'an aisle after these seat numbers' }),
+  ),
+  seat_kinds: Type.Optional(
+    Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,2}$' }), SeatKind, { description: 'per-seat kinds by seat number, e.g. {"1": "wheelchair"}' }),
+  ),
 });
+export type RowSpec = Static<typeof RowSpec>;
+const Rows = Type.Array(RowSpec, { minItems: 1, maxItems: 200, description: 'from the screen backwards' });
+
 export const HallBody = Type.Object({
   venue_id: Id(),
   name: Name(200),
-  rows: Type.Array(RowSpec, { minItems: 1, maxItems: 200 }),
+  rows: Rows,
+  default_price: Type.Optional(Money),
+  cleaning_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240, description: 'idle time after each showtime; default 0' })),
 });
 export type HallBody = Static<typeof HallBody>;
+export const HallPatch = Type.Partial(
+  Type.Object({ name: Name(200), rows: Rows, default_price: Nullable(Money), cleaning_minutes: Type.Integer({ minimum: 0, maximum: 240 }) }),
+  { minProperties: 1 },
+);
+export type HallPatch = Static<typeof HallPatch>;
 export const Hall = Type.Object({
   id: Type.Integer(),
   venue_id: Type.Integer(),
   name: Type.String(),
   seat_count: Type.Integer(),
-  rows: Type.Array(Type.Object({ row: Type.String(), seats: Type.Integer() })),
+  rows: Type.Array(RowSpec),
+  default_price: Nullable(Money),
+  cleaning_minutes: Type.Integer(),
 });
 export type Hall = Static<typeof Hall>;
 
+// ── movies ────────────────────────────────────────────────────────────────
 export const MovieBody = Type.Object({
   title: Name(300),
   duration_minutes: Type.Integer({ minimum: 1, maximum: 1440 }),
 });
 export type MovieBody = Static<typeof MovieBody>;
+export const MoviePatch = Type.Partial(MovieBody, { minProperties: 1 });
+export type MoviePatch = Static<typeof MoviePatch>;
 export const Movie = Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer() });
 export type Movie = Static<typeof Movie>;
 
+// ── showtimes ─────────────────────────────────────────────────────────────
 export const ShowtimeBody = Type.Object({
   hall_id: Id(),
   movie_id: Id(),
-  starts_at: Type.String({ format: 'date-time', description: 'ISO 8601 with a time zone, e.g. 2026-12-01T18:30:00Z' }),
+  starts_at: Type.String({ format: 'date-time', description: 'ISO 8601 with a time zone, e.g. 2026-12-01T18:30:00Z; in the future' }),
+  price: Type.Optional(Money),
+  premium_price: Type.Optional(Money),
 });
 export type ShowtimeBody = Static<typeof ShowtimeBody>;
+export const ShowtimePatch = Type.Partial(ShowtimeBody, { minProperties: 1 });
+export type ShowtimePatch = Static<typeof ShowtimePatch>;
+
+export const ShowtimeStatus = Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled')]);
+/** SPEC §6's showtime object, as listings and GET /api/showtimes/{id} answer it. */
 export const Showtime = Type.Object({
   id: Type.Integer(),
-  hall_id: Type.Integer(),
-  movie_id: Type.Integer(),
-  starts_at: Type.String({ format: 'date-time' }),
-  ends_at: Type.String({ format: 'date-time' }),
-  seat_count: Type.Integer(),
+  starts_at: Time,
+  ends_at: Time,
+  status: ShowtimeStatus,
+  movie: Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer() }),
+  hall: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  venue: Type.Object({ id: Type.Integer(), name: Type.String(), city: Type.String(), time_zone: Type.String() }),
+  price: Money,
+  premium_price: Money,
+  seats: Type.Object({ available: Type.Integer(), held: Type.Integer(), booked: Type.Integer() }),
 });
 export type Showtime = Static<typeof Showtime>;
+
+// ── listings ──────────────────────────────────────────────────────────────
+export const Page = (item: Parameters<typeof Type.Array>[0]) =>
+  Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
+
+const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+};
+export const ListQuery = Type.Object(PageQuery);
+export type ListQuery = Static<typeof ListQuery>;
+export const ShowtimesQuery = Type.Object({
+  ...PageQuery,
+  date: Type.Optional(Type.String({ format: 'date', description: 'a calendar day in the venue’s time zone, YYYY-MM-DD' })),
+  city: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  movie_id: Type.Optional(Id()),
+  venue_id: Type.Optional(Id()),
+});
+export type ShowtimesQuery = Static<typeof ShowtimesQuery>;
+export const IdParams = Type.Object({ id: Id() });
+export type IdParams = Static<typeof IdParams>;

@@ -1,9 +1,30 @@
 import type { Database } from '../db/database.ts';
 import { isExclusionViolation, isUniqueViolation } from '../db/pg-errors.ts';
+import { decodeCursor, isIdKey, isTimeIdKey, toPage } from '../shared/cursor.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
+import { money, type Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
 import * as queries from './catalog.queries.ts';
-import type { Hall, HallBody, Movie, MovieBody, Showtime, ShowtimeBody, Venue, VenueBody } from './catalog.schemas.ts';
+import type { ShowtimeRow } from './catalog.queries.ts';
+import type {
+  Hall,
+  HallBody,
+  ListQuery,
+  Movie,
+  MovieBody,
+  Showtime,
+  ShowtimeBody,
+  ShowtimesQuery,
+  Venue,
+  VenueBody,
+} from './catalog.schemas.ts';
+import { describeRows, planSeats } from './seat-map.ts';
+
+/** Who makes a staff change, for the audit log; null for the CLI and the demo seed. */
+export type Actor = { userId: number | null };
+const system: Actor = { userId: null };
+
+const DEFAULT_PRICE: Money = { amount: 1000, currency: 'EUR' };
 
 export function isKnownTimeZone(zone: string): boolean {
   try {
@@ -14,31 +35,95 @@ export function isKnownTimeZone(zone: string): boolean {
   }
 }
 
-export async function createVenue(db: Database, body: VenueBody): Promise<Venue> {
+// ── replies ────────────────────────────────────────────────────────────────
+
+export function toVenue(row: { id: number; name: string; city: string; time_zone: string; currency: string; default_price_amount: number }): Venue {
+  return { id: row.id, name: row.name, city: row.city, time_zone: row.time_zone, default_price: money(row.default_price_amount, row.currency) };
+}
+
+export function toShowtime(row: ShowtimeRow): Showtime {
+  return {
+    id: row.id,
+    starts_at: row.starts_at.toISOString(),
+    ends_at: row.ends_at.toISOString(),
+    status: row.status,
+    movie: { id: row.movie_id, title: row.movie_title, duration_minutes: row.duration_minutes },
+    hall: { id: row.hall_id, name: row.hall_name },
+    venue: { id: row.venue_id, name: row.venue_name, city: row.city, time_zone: row.time_zone },
+    price: money(row.price_amount, row.currency),
+    premium_price: money(row.premium_price_amount, row.currency),
+    seats: { available: row.available, held: row.held, booked: row.booked },
+  };
+}
+
+export async function getHall(db: Database, id: number): Promise<Hall> {
+  const hall = await queries.findHall(db, id);
+  if (hall === undefined) {
+    throw notFound(catalogErrors.hallNotFound);
+  }
+  const seats = await queries.selectHallSeats(db, id);
+  return {
+    id: hall.id,
+    venue_id: hall.venue_id,
+    name: hall.name,
+    seat_count: seats.length,
+    rows: describeRows(seats),
+    default_price: hall.default_price_amount === null ? null : money(hall.default_price_amount, hall.currency),
+    cleaning_minutes: hall.cleaning_minutes,
+  };
+}
+
+export async function getShowtime(db: Database, id: number): Promise<Showtime> {
+  const row = await queries.selectShowtime(db, id);
+  if (row === undefined) {
+    throw notFound(catalogErrors.showNotFound);
+  }
+  return toShowtime(row);
+}
+
+// ── staff creates ──────────────────────────────────────────────────────────
+
+export async function createVenue(db: Database, body: VenueBody, actor: Actor = system): Promise<Venue> {
   const timeZone = body.time_zone ?? 'UTC';
   if (!isKnownTimeZone(timeZone)) {
     throw badRequest(catalogErrors.unknownTimeZone(timeZone));
   }
-  return queries.insertVenue(db, { name: body.name, city: body.city, time_zone: timeZone });
+  const price = body.default_price ?? DEFAULT_PRICE;
+  return db.transaction().execute(async (trx) => {
+    const venue = await queries.insertVenue(trx, {
+      name: body.name,
+      city: body.city,
+      time_zone: timeZone,
+      currency: price.currency,
+      default_price_amount: price.amount,
+    });
+    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'venue', entityId: venue.id, details: body });
+    return toVenue(venue);
+  });
 }
 
-export async function createHall(db: Database, body: HallBody): Promise<Hall> {
-  const seen = new Set<string>();
-  for (const { row } of body.rows) {
-    if (seen.has(row)) {
-      throw badRequest(catalogErrors.duplicateRow(row));
-    }
-    seen.add(row);
-  }
-  if ((await queries.venueExists(db, body.venue_id)) === undefined) {
+export async function createHall(db: Database, body: HallBody, actor: Actor = system): Promise<Hall> {
+  const seats = planSeats(body.rows);
+  const venue = await queries.findVenue(db, body.venue_id);
+  if (venue === undefined) {
     throw notFound(catalogErrors.venueNotFound);
   }
+  if (body.default_price !== undefined && body.default_price.currency !== venue.currency.trim()) {
+    throw badRequest(`default_price must be in the venue's currency, ${venue.currency.trim()}.`);
+  }
   try {
-    return await db.transaction().execute(async (trx) => {
-      const hall = await queries.insertHall(trx, { venue_id: body.venue_id, name: body.name });
-      const seatCount = await queries.insertSeats(trx, hall.id, body.rows);
-      return { ...hall, seat_count: seatCount, rows: body.rows.map(({ row, seats }) => ({ row, seats })) };
+    const hallId = await db.transaction().execute(async (trx) => {
+      const hall = await queries.insertHall(trx, {
+        venue_id: body.venue_id,
+        name: body.name,
+        default_price_amount: body.default_price?.amount ?? null,
+        cleaning_minutes: body.cleaning_minutes ?? 0,
+      });
+      await queries.insertSeats(trx, hall.id, seats);
+      await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'hall', entityId: hall.id, details: body });
+      return hall.id;
     });
+    return await getHall(db, hallId);
   } catch (error) {
     if (isUniqueViolation(error, 'halls_venue_id_name_key')) {
       throw conflict(catalogErrors.hallNameTaken);
@@ -47,32 +132,102 @@ export async function createHall(db: Database, body: HallBody): Promise<Hall> {
   }
 }
 
-export function createMovie(db: Database, body: MovieBody): Promise<Movie> {
-  return queries.insertMovie(db, body);
+export async function createMovie(db: Database, body: MovieBody, actor: Actor = system): Promise<Movie> {
+  return db.transaction().execute(async (trx) => {
+    const movie = await queries.insertMovie(trx, body);
+    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'movie', entityId: movie.id, details: body });
+    return movie;
+  });
 }
 
-export async function createShowtime(db: Database, body: ShowtimeBody): Promise<Showtime> {
-  const startsAt = new Date(body.starts_at);
-  // The date-time format admits what Date cannot represent (a leap second, 23:59:60).
+/** A start time a client sent: a real instant, in the future. */
+export function parseStartsAt(value: string): Date {
+  const startsAt = new Date(value);
   if (Number.isNaN(startsAt.getTime())) {
     throw badRequest(catalogErrors.invalidStartsAt);
   }
-  if ((await queries.hallExists(db, body.hall_id)) === undefined) {
+  if (startsAt.getTime() <= Date.now()) {
+    throw badRequest(catalogErrors.startsInPast);
+  }
+  return startsAt;
+}
+
+/**
+ * Prices of a showtime: given, else the hall's default, else the venue's; the
+ * premium price defaults to the standard one. Both share one currency.
+ */
+export function resolvePrices(
+  hall: { default_price_amount: number | null; venue_price_amount: number; currency: string },
+  body: { price?: Money | undefined; premium_price?: Money | undefined },
+): { currency: string; price_amount: number; premium_price_amount: number } {
+  const price = body.price ?? money(hall.default_price_amount ?? hall.venue_price_amount, hall.currency);
+  const premium = body.premium_price ?? price;
+  if (premium.currency !== price.currency) {
+    throw badRequest(catalogErrors.currencyMismatch);
+  }
+  return { currency: price.currency, price_amount: price.amount, premium_price_amount: premium.amount };
+}
+
+export async function createShowtime(db: Database, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
+  const startsAt = parseStartsAt(body.starts_at);
+  const hall = await queries.findHall(db, body.hall_id);
+  if (hall === undefined) {
     throw notFound(catalogErrors.hallNotFound);
   }
   if ((await queries.findMovie(db, body.movie_id)) === undefined) {
     throw notFound(catalogErrors.movieNotFound);
   }
+  const prices = resolvePrices(hall, body);
   try {
-    const created = await queries.insertShowtimeWithSeats(db, { ...body, starts_at: startsAt });
-    if (created === undefined) {
-      throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
-    }
-    return { ...created, starts_at: created.starts_at.toISOString(), ends_at: created.ends_at.toISOString() };
+    const id = await db.transaction().execute(async (trx) => {
+      const created = await queries.insertShowtimeWithSeats(trx, {
+        hall_id: body.hall_id,
+        movie_id: body.movie_id,
+        starts_at: startsAt,
+        cleaning_minutes: hall.cleaning_minutes,
+        ...prices,
+      });
+      if (created === undefined) {
+        throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
+      }
+      await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'showtime', entityId: created, details: body });
+      return created;
+    });
+    return await getShowtime(db, id);
   } catch (error) {
     if (isExclusionViolation(error, 'showtimes_no_overlap')) {
       throw conflict(catalogErrors.hallBusy);
     }
     throw error;
   }
+}
+
+// ── public reads ───────────────────────────────────────────────────────────
+
+export async function listVenues(db: Database, query: ListQuery) {
+  const limit = query.limit ?? 20;
+  const [afterId] = query.cursor === undefined ? [0] : decodeCursor(query.cursor, isIdKey);
+  const rows = await queries.listVenues(db, afterId, limit + 1);
+  const page = toPage(rows, limit, (last) => [last.id]);
+  return { items: page.items.map(toVenue), next_cursor: page.next_cursor };
+}
+
+export async function listMovies(db: Database, query: ListQuery) {
+  const limit = query.limit ?? 20;
+  const [afterId] = query.cursor === undefined ? [0] : decodeCursor(query.cursor, isIdKey);
+  return toPage(await queries.listMovies(db, afterId, limit + 1), limit, (last) => [last.id]);
+}
+
+export async function listShowtimes(db: Database, query: ShowtimesQuery) {
+  const limit = query.limit ?? 20;
+  const rows = await queries.selectUpcomingShowtimes(db, {
+    date: query.date,
+    city: query.city,
+    movieId: query.movie_id,
+    venueId: query.venue_id,
+    after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, isTimeIdKey),
+    limit: limit + 1,
+  });
+  const page = toPage(rows, limit, (last) => [last.starts_at.toISOString(), last.id]);
+  return { items: page.items.map(toShowtime), next_cursor: page.next_cursor };
 }

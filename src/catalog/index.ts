@@ -1,3 +1,4 @@
-export { catalogAdminRoutes } from './catalog.routes.ts';
+export { catalogAdminRoutes } from './catalog.admin.routes.ts';
+export { catalogRoutes } from './catalog.routes.ts';
 export { seedDemoCinema } from './seed.ts';
-export { createHall, createMovie, createShowtime, createVenue } from './catalog.service.ts';
+export { createHall, createMovie, createShowtime, createVenue, type Actor } from './catalog.service.ts';

@@ -3,10 +3,12 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import type { Database } from './database.ts';
 import type { DB } from './schema.ts';
 import * as bookingCore from './migrations/0001_booking_core.ts';
+import * as catalogPricesOperations from './migrations/0002_catalog_prices_operations.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
   '0001_booking_core': bookingCore,
+  '0002_catalog_prices_operations': catalogPricesOperations,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -6,6 +6,8 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 
 export type SeatStatus = 'available' | 'held' | 'booked';
+export type SeatKind = 'standard' | 'premium' | 'wheelchair';
+export type ShowtimeStatus = 'scheduled' | 'cancelled';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -28,12 +30,16 @@ export interface VenuesTable {
   name: string;
   city: string;
   time_zone: Generated<string>;
+  currency: Generated<string>;
+  default_price_amount: Generated<number>;
 }
 
 export interface HallsTable {
   id: Generated<number>;
   venue_id: number;
   name: string;
+  default_price_amount: number | null;
+  cleaning_minutes: Generated<number>;
 }
 
 export interface SeatsTable {
@@ -41,6 +47,9 @@ export interface SeatsTable {
   hall_id: number;
   row: string;
   number: number;
+  kind: Generated<SeatKind>;
+  x: number;
+  y: number;
 }
 
 export interface MoviesTable {
@@ -55,6 +64,12 @@ export interface ShowtimesTable {
   movie_id: number;
   starts_at: Timestamp;
   ends_at: Timestamp;
+  status: Generated<ShowtimeStatus>;
+  currency: string;
+  price_amount: number;
+  premium_price_amount: number;
+  blocked_until: Timestamp;
+  created_at: CreatedAt;
 }
 
 export interface ShowSeatsTable {
@@ -73,6 +88,19 @@ export interface BookingsTable {
   seat_id: number;
   user_id: number;
   created_at: CreatedAt;
+  price_amount: number;
+  currency: string;
+  reference: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  user_id: number | null;
+  action: string;
+  entity: string;
+  entity_id: number | null;
+  details: ColumnType<unknown, string, string>;
+  created_at: CreatedAt;
 }
 
 export interface DB {
@@ -85,6 +113,7 @@ export interface DB {
   showtimes: ShowtimesTable;
   show_seats: ShowSeatsTable;
   bookings: BookingsTable;
+  audit_log: AuditLogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

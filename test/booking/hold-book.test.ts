@@ -32,7 +32,18 @@ describe('GET /api/hall-layout/{show_id}/', () => {
     expect(reply.body.show_id).toBe(show.showId);
     expect(reply.body.starts_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(reply.body.seats).toHaveLength(10);
-    expect(reply.body.seats[0]).toEqual({ id: seat(0), row: 'A', number: 1, status: 'available', locked_by: null, locked_until: null });
+    expect(reply.body.seats[0]).toEqual({
+      id: seat(0),
+      row: 'A',
+      number: 1,
+      status: 'available',
+      locked_by: null,
+      locked_until: null,
+      kind: 'standard',
+      price: { amount: 1000, currency: 'EUR' },
+      x: 0,
+      y: 0,
+    });
     const order = reply.body.seats.map((s: any) => `${s.row}${String(s.number).padStart(2, '0')}`);
     expect(order).toEqual([...order].sort());
   });
@@ -150,7 +161,12 @@ describe('POST /api/book-seat/', () => {
   it('when the seat is available, then 201 with a booking id, one Booking row and the seat booked', async () => {
     const reply = await book(alice, seat(0));
     expect(reply.status).toBe(201);
-    expect(reply.body).toEqual({ detail: 'Booking confirmed.', booking_id: expect.any(Number) });
+    expect(reply.body).toEqual({
+      detail: 'Booking confirmed.',
+      booking_id: expect.any(Number),
+      reference: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{8}$/),
+      price: { amount: 1000, currency: 'EUR' },
+    });
     expect(await bookingRows(app.db, show.showId)).toEqual([{ id: reply.body.booking_id, seat_id: seat(0), user_id: alice.id }]);
     expect(await rowOf(seat(0))).toMatchObject({ status: 'booked', locked_by_id: null, locked_until: null });
     expect((await rowOf(seat(0))).booked_at).not.toBeNull();
@@ -165,7 +181,7 @@ describe('POST /api/book-seat/', () => {
     const first = await book(alice, seat(0));
     const retry = await book(alice, seat(0));
     expect(retry.status).toBe(200);
-    expect(retry.body).toEqual({ detail: 'Booking confirmed.', booking_id: first.body.booking_id });
+    expect(retry.body).toEqual(first.body);
     expect(await bookingRows(app.db, show.showId)).toHaveLength(1);
   });
 

@@ -91,9 +91,9 @@ describe('POST /api/admin/venues', () => {
     const name = unique('Odeon');
     const reply = await asStaff('/api/admin/venues', { name, city: 'Leeds' });
     expect(reply.status).toBe(201);
-    expect(reply.body).toEqual({ id: expect.any(Number), name, city: 'Leeds', time_zone: 'UTC' });
+    expect(reply.body).toEqual({ id: expect.any(Number), name, city: 'Leeds', time_zone: 'UTC', default_price: { amount: 1000, currency: 'EUR' } });
     const row = await app.db.selectFrom('venues').selectAll().where('id', '=', reply.body.id).executeTakeFirst();
-    expect(row).toEqual({ id: reply.body.id, name, city: 'Leeds', time_zone: 'UTC' });
+    expect(row).toEqual({ id: reply.body.id, name, city: 'Leeds', time_zone: 'UTC', currency: 'EUR', default_price_amount: 1000 });
   });
 
   it('when a known IANA time_zone is given, then it is kept', async () => {
@@ -131,10 +131,18 @@ describe('POST /api/admin/halls', () => {
     ];
     const reply = await asStaff('/api/admin/halls', { venue_id: venueId, name, rows });
     expect(reply.status).toBe(201);
-    expect(reply.body).toEqual({ id: expect.any(Number), venue_id: venueId, name, seat_count: 23, rows });
+    expect(reply.body).toEqual({
+      id: expect.any(Number),
+      venue_id: venueId,
+      name,
+      seat_count: 23,
+      rows: rows.map((r) => ({ ...r, kind: 'standard' })),
+      default_price: null,
+      cleaning_minutes: 0,
+    });
 
     const hall = await app.db.selectFrom('halls').selectAll().where('id', '=', reply.body.id).executeTakeFirst();
-    expect(hall).toEqual({ id: reply.body.id, venue_id: venueId, name });
+    expect(hall).toEqual({ id: reply.body.id, venue_id: venueId, name, default_price_amount: null, cleaning_minutes: 0 });
     const perRow = await sql<{ row: string; count: number; numbers: number[] }>`
       SELECT "row", count(*)::int AS count, array_agg(number ORDER BY number) AS numbers
       FROM seats WHERE hall_id = ${reply.body.id} GROUP BY "row" ORDER BY "row"`.execute(app.db);
@@ -224,13 +232,14 @@ describe('POST /api/admin/showtimes', () => {
     const movieId = await newMovie(128);
     const reply = await schedule(hallId, movieId, '2031-06-01T18:00:00+02:00');
     expect(reply.status).toBe(201);
-    expect(reply.body).toEqual({
+    expect(reply.body).toMatchObject({
       id: expect.any(Number),
-      hall_id: hallId,
-      movie_id: movieId,
+      status: 'scheduled',
+      hall: { id: hallId },
+      movie: { id: movieId, duration_minutes: 128 },
       starts_at: '2031-06-01T16:00:00.000Z',
       ends_at: '2031-06-01T18:08:00.000Z',
-      seat_count: 20,
+      seats: { available: 20, held: 0, booked: 0 },
     });
 
     const showtime = await app.db.selectFrom('showtimes').selectAll().where('id', '=', reply.body.id).executeTakeFirstOrThrow();
@@ -377,12 +386,12 @@ describe('database constraints (the real guarantee)', () => {
     const show = await createShow(app.db, { rows: 1, seatsPerRow: 2 });
     const other = await createUser(app.db);
     const seatId = show.seatIds[0]!;
-    await sql`INSERT INTO bookings (showtime_id, seat_id, user_id) VALUES (${show.showId}, ${seatId}, ${customer.id})`.execute(app.db);
+    await sql`INSERT INTO bookings (showtime_id, seat_id, user_id, reference) VALUES (${show.showId}, ${seatId}, ${customer.id}, 'R1')`.execute(app.db);
     await expect(
-      sql`INSERT INTO bookings (showtime_id, seat_id, user_id) VALUES (${show.showId}, ${seatId}, ${other.id})`.execute(app.db),
+      sql`INSERT INTO bookings (showtime_id, seat_id, user_id, reference) VALUES (${show.showId}, ${seatId}, ${other.id}, 'R2')`.execute(app.db),
     ).rejects.toMatchObject({ code: '23505', constraint: 'bookings_showtime_seat_key' });
     // The other seat of the same show is still bookable: the constraint is per (showtime, seat).
-    await sql`INSERT INTO bookings (showtime_id, seat_id, user_id) VALUES (${show.showId}, ${show.seatIds[1]!}, ${other.id})`.execute(app.db);
+    await sql`INSERT INTO bookings (showtime_id, seat_id, user_id, reference) VALUES (${show.showId}, ${show.seatIds[1]!}, ${other.id}, 'R3')`.execute(app.db);
     const rows = await app.db.selectFrom('bookings').select(['seat_id', 'user_id']).where('showtime_id', '=', show.showId).orderBy('seat_id').execute();
     expect(rows).toEqual([
       { seat_id: seatId, user_id: customer.id },
@@ -394,8 +403,8 @@ describe('database constraints (the real guarantee)', () => {
     const hallId = await newHall();
     const movieId = await newMovie(90);
     const insert = (from: number, to: number) =>
-      sql`INSERT INTO showtimes (hall_id, movie_id, starts_at, ends_at)
-          VALUES (${hallId}, ${movieId}, ${at(from)}::timestamptz, ${at(to)}::timestamptz)`.execute(app.db);
+      sql`INSERT INTO showtimes (hall_id, movie_id, starts_at, ends_at, blocked_until)
+          VALUES (${hallId}, ${movieId}, ${at(from)}::timestamptz, ${at(to)}::timestamptz, ${at(to)}::timestamptz)`.execute(app.db);
     await insert(0, 90);
     await expect(insert(45, 135)).rejects.toMatchObject({ code: '23P01', constraint: 'showtimes_no_overlap' });
     await expect(insert(-10, 1)).rejects.toMatchObject({ code: '23P01', constraint: 'showtimes_no_overlap' });

@@ -425,12 +425,12 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        const migrations = await client.query('SELECT name FROM kysely_migration');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }]);
+        const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
-        expect(tables.rows.map((r) => r.table_name)).toEqual(['bookings', 'halls', 'movies', 'seats', 'sessions', 'show_seats', 'showtimes', 'users', 'venues']);
+        expect(tables.rows.map((r) => r.table_name)).toEqual(['audit_log', 'bookings', 'halls', 'movies', 'seats', 'sessions', 'show_seats', 'showtimes', 'users', 'venues']);
         const extensions = await client.query("SELECT extname FROM pg_extension WHERE extname = 'btree_gist'");
         expect(extensions.rowCount).toBe(1);
       } finally {
