@@ -1,10 +1,21 @@
 import type { Database } from '../db/database.ts';
 import { lockKeys, withAdvisoryLock } from '../db/migrate.ts';
 import { countVenues } from './catalog.queries.ts';
+import type { RowSpec } from './catalog.schemas.ts';
 import { createHall, createMovie, createShowtime, createVenue } from './catalog.service.ts';
 
-const rows = (count: number, seats: number) =>
-  Array.from({ length: count }, (_, i) => ({ row: String.fromCharCode(65 + i), seats }));
+/**
+ * A realistic auditorium: aisles after the given seats, the back rows premium,
+ * wheelchair spaces at both ends of the front row.
+ */
+const auditorium = (count: number, seats: number, aisles: number[], premiumRows: number): RowSpec[] =>
+  Array.from({ length: count }, (_, i) => ({
+    row: String.fromCharCode(65 + i),
+    seats,
+    kind: i >= count - premiumRows ? ('premium' as const) : ('standard' as const),
+    gaps_after: aisles,
+    ...(i === 0 ? { seat_kinds: { '1': 'wheelchair' as const, [String(seats)]: 'wheelchair' as const } } : {}),
+  }));
 
 /** Daily start times (UTC hour, minute) per hall; gaps fit the longest movie. */
 const schedule = [
@@ -22,10 +33,15 @@ export async function seedDemoCinema(db: Database, now = new Date()): Promise<{ 
     if ((await countVenues(db)).count > 0) {
       return { seeded: false, showtimes: 0 };
     }
-    const venue = await createVenue(db, { name: 'Metro Cineplex', city: 'Springfield', time_zone: 'UTC' });
+    const venue = await createVenue(db, {
+      name: 'Metro Cineplex',
+      city: 'Springfield',
+      time_zone: 'UTC',
+      default_price: { amount: 1250, currency: 'EUR' },
+    });
     const halls = [
-      await createHall(db, { venue_id: venue.id, name: 'Hall 1', rows: rows(10, 14) }),
-      await createHall(db, { venue_id: venue.id, name: 'Hall 2', rows: rows(12, 18) }),
+      await createHall(db, { venue_id: venue.id, name: 'Hall 1', rows: auditorium(10, 14, [4, 10], 2), cleaning_minutes: 15 }),
+      await createHall(db, { venue_id: venue.id, name: 'Hall 2', rows: auditorium(12, 18, [4, 14], 3), cleaning_minutes: 15 }),
     ];
     const movies = [
       await createMovie(db, { title: 'Release Night', duration_minutes: 148 }),
@@ -43,7 +59,12 @@ export async function seedDemoCinema(db: Database, now = new Date()): Promise<{ 
           const hall = halls[hallIndex];
           const movie = movies[(day + hallIndex + slot) % movies.length];
           if (hall !== undefined && movie !== undefined) {
-            await createShowtime(db, { hall_id: hall.id, movie_id: movie.id, starts_at: startsAt.toISOString() });
+            await createShowtime(db, {
+              hall_id: hall.id,
+              movie_id: movie.id,
+              starts_at: startsAt.toISOString(),
+              premium_price: { amount: 1650, currency: 'EUR' },
+            });
             showtimes++;
           }
         }
