@@ -15,13 +15,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+} from 'kysely';
 import type pg from 'pg';
 import pino from 'pino';
 import { createSession, registerUser } from '../src/accounts/index.ts';
+import {
+  beginSeatWriteQuery,
+  countUserSeatsQuery,
+  findBookingsQuery,
+  findShowStateQuery,
+  findShowHeaderQuery,
+  insertBookingsQuery,
+  lockShowSeatsQuery,
+  markHeldQuery,
+  releaseExpiredHoldsQuery,
+  selectLayoutSeatsQuery,
+  type LockedShowSeat,
+} from '../src/booking/booking.queries.ts';
+import { newBookingReference } from '../src/booking/booking.service.ts';
 import { createHall, createMovie, createShowtime, createVenue } from '../src/catalog/index.ts';
 import { createDatabase, createPool, type Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import type { DB } from '../src/db/schema.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BENCH_DATABASE = 'boxoffice_bench';
@@ -387,51 +410,25 @@ function httpClient(baseUrl: string, sockets: number): HttpClient {
 
 // ─── the service's transactions, straight to PostgreSQL ─────────────────────
 
-/** The SQL of booking.queries.ts exactly as Kysely compiles it (same text, same parameters). */
-const SQL = {
-  beginSeatWrite: `SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock($1::int, $2::int)`,
-  lockShowSeats: `select "ss"."id", "ss"."seat_id", "ss"."status", "ss"."locked_by_id", "ss"."locked_until", (ss.status = 'held' AND ss.locked_until <= now()) as "hold_expired", (st.starts_at <= now()) as "show_started" from "show_seats" as "ss" inner join "showtimes" as "st" on "st"."id" = "ss"."showtime_id" where "ss"."showtime_id" = $1 and "ss"."seat_id" in ($2) order by "ss"."seat_id" for update of "ss"`,
-  countUserSeats: `
-    SELECT (SELECT count(*) FROM show_seats ss
-             WHERE ss.showtime_id = $1 AND ss.locked_by_id = $2 AND (ss.status = 'held' AND ss.locked_until > now()))
-         + (SELECT count(*) FROM bookings b WHERE b.showtime_id = $3 AND b.user_id = $4) AS count`,
-  markHeld: `update "show_seats" set "status" = $1, "locked_by_id" = $2, "locked_until" = now() + make_interval(secs => $3), "booked_at" = $4 where "id" in ($5) returning "seat_id", "locked_until"`,
-  findBookings: `select "id", "seat_id", "user_id" from "bookings" where "showtime_id" = $1 and "seat_id" in ($2) order by "seat_id"`,
-  insertBookings: `
-    WITH booking AS (
-      INSERT INTO bookings (showtime_id, seat_id, user_id)
-      SELECT $1, seat_id, $2 FROM unnest($3::int[]) AS seat_id
-      RETURNING id, seat_id
-    ), show_seat AS (
-      UPDATE show_seats ss
-         SET status = 'booked', locked_by_id = NULL, locked_until = NULL, booked_at = now()
-        FROM booking
-       WHERE ss.showtime_id = $4 AND ss.seat_id = booking.seat_id
-      RETURNING ss.seat_id
-    )
-    SELECT booking.id, booking.seat_id FROM booking JOIN show_seat USING (seat_id) ORDER BY booking.seat_id`,
-  releaseExpiredHolds: `
-    UPDATE show_seats
-       SET status = 'available', locked_by_id = NULL, locked_until = NULL
-     WHERE id IN (
-       SELECT id FROM show_seats
-        WHERE status = 'held' AND locked_until <= now()
-          AND showtime_id = $1
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED)
-    RETURNING showtime_id, seat_id`,
-  showHeader: `select "st"."id" as "show_id", "h"."name" as "hall_name", "v"."name" as "venue_name", "m"."title" as "movie_title", "st"."starts_at" from "showtimes" as "st" inner join "halls" as "h" on "h"."id" = "st"."hall_id" inner join "venues" as "v" on "v"."id" = "h"."venue_id" inner join "movies" as "m" on "m"."id" = "st"."movie_id" where "st"."id" = $1`,
-  layoutSeats: `select "s"."id", "s"."row", "s"."number", CASE WHEN ss.status = 'held' AND NOT (ss.status = 'held' AND ss.locked_until > now()) THEN 'available' ELSE ss.status END as "status", CASE WHEN (ss.status = 'held' AND ss.locked_until > now()) THEN ss.locked_by_id END as "locked_by_id", CASE WHEN (ss.status = 'held' AND ss.locked_until > now()) THEN ss.locked_until END as "locked_until" from "show_seats" as "ss" inner join "seats" as "s" on "s"."id" = "ss"."seat_id" where "ss"."showtime_id" = $1 order by "s"."row", "s"."number"`,
-};
+/**
+ * Compiles booking.queries.ts' builders and never runs anything itself: a
+ * Kysely with the PostgreSQL compiler and a driver that cannot connect. So the
+ * database-only side sends exactly the service's SQL and parameters, through
+ * plain `pg` clients, and cannot drift from it.
+ */
+const compiler = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
 
-type LockedSeat = {
-  id: number;
-  seat_id: number;
-  status: 'available' | 'held' | 'booked';
-  locked_by_id: number | null;
-  hold_expired: boolean;
-  show_started: boolean;
-};
+/** One compiled statement on a pg client or the pool; rows typed as the service sees them. */
+async function send<R>(target: pg.Pool | pg.PoolClient, query: CompiledQuery<R>): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+  return target.query<R & pg.QueryResultRow>(query.sql, [...query.parameters]);
+}
 
 /** BEGIN … COMMIT on one pooled connection, like Kysely's db.transaction(); a non-2xx answer rolls back, like the service's thrown error. */
 async function transaction(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<number>): Promise<number> {
@@ -449,37 +446,54 @@ async function transaction(pool: pg.Pool, body: (client: pg.PoolClient) => Promi
   }
 }
 
-/** lockRequestedSeats: the per-user advisory lock, then the ShowSeat row FOR UPDATE. */
-async function lockSeat(client: pg.PoolClient, userId: number, seat: SeatRef): Promise<LockedSeat | undefined> {
-  await client.query(SQL.beginSeatWrite, [seat.showId, userId]);
-  const { rows } = await client.query<LockedSeat>(SQL.lockShowSeats, [seat.showId, seat.seatId]);
-  return rows[0];
+/**
+ * lockRequestedSeats for one seat: the per-user advisory lock, then the
+ * ShowSeat row FOR UPDATE; a status when the service would stop there.
+ */
+type PricedSeat = LockedShowSeat & { price_amount: number; currency: string };
+
+/** lockRequestedSeats: the per-user advisory lock, the ShowSeat row FOR UPDATE, then the show's state and prices. */
+async function lockSeat(client: pg.PoolClient, userId: number, seat: SeatRef): Promise<PricedSeat | number> {
+  await send(client, beginSeatWriteQuery(seat.showId, userId).compile(compiler));
+  const locked = (await send(client, lockShowSeatsQuery(compiler, seat.showId, [seat.seatId]).compile())).rows[0];
+  const show = (await send(client, findShowStateQuery(compiler, seat.showId).compile())).rows[0];
+  if (locked === undefined || show === undefined) {
+    return 404;
+  }
+  if (show.status === 'cancelled' || show.started) {
+    return 409;
+  }
+  return { ...locked, price_amount: locked.kind === 'premium' ? show.premium_price_amount : show.price_amount, currency: show.currency };
 }
 
-async function withinSeatLimit(client: pg.PoolClient, userId: number, showId: number): Promise<boolean> {
-  const { rows } = await client.query<{ count: number | string }>(SQL.countUserSeats, [showId, userId, showId, userId]);
-  return Number(rows[0]?.count ?? 0) + 1 <= MAX_SEATS_PER_USER;
+/** assertWithinSeatLimit: false when `adding` more seats would pass MAX_SEATS_PER_USER. */
+async function withinSeatLimit(client: pg.PoolClient, userId: number, showId: number, adding: number): Promise<boolean> {
+  if (adding === 0) {
+    return true;
+  }
+  const { rows } = await send(client, countUserSeatsQuery(showId, userId).compile(compiler));
+  return Number(rows[0]?.count ?? 0) + adding <= MAX_SEATS_PER_USER;
 }
 
-const holdIsLive = (seat: LockedSeat): boolean => seat.status === 'held' && !seat.hold_expired;
+const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
 
 /** holdSeats for one seat; answers the status the hold endpoint would. */
 function databaseHold(pool: pg.Pool, userId: number, seat: SeatRef): Promise<number> {
   return transaction(pool, async (client) => {
     const locked = await lockSeat(client, userId, seat);
-    if (locked === undefined) {
-      return 404;
+    if (typeof locked === 'number') {
+      return locked;
     }
-    if (locked.show_started || locked.status === 'booked' || (holdIsLive(locked) && locked.locked_by_id !== userId)) {
+    if (locked.status === 'booked' || (holdIsLive(locked) && locked.locked_by_id !== userId)) {
       return 409;
     }
     if (!holdIsLive(locked)) {
-      if (!(await withinSeatLimit(client, userId, seat.showId))) {
+      if (!(await withinSeatLimit(client, userId, seat.showId, 1))) {
         return 409;
       }
-      await client.query(SQL.markHeld, ['held', userId, HOLD_TTL_SECONDS, null, locked.id]);
+      await send(client, markHeldQuery(compiler, [locked.id], userId, HOLD_TTL_SECONDS).compile());
     }
-    await client.query(SQL.releaseExpiredHolds, [seat.showId, RELEASE_IN_PASSING]);
+    await send(client, releaseExpiredHoldsQuery({ showId: seat.showId, limit: RELEASE_IN_PASSING }).compile(compiler));
     return 200;
   });
 }
@@ -488,36 +502,34 @@ function databaseHold(pool: pg.Pool, userId: number, seat: SeatRef): Promise<num
 function databaseBook(pool: pg.Pool, userId: number, seat: SeatRef): Promise<number> {
   return transaction(pool, async (client) => {
     const locked = await lockSeat(client, userId, seat);
-    if (locked === undefined) {
-      return 404;
-    }
-    if (locked.show_started) {
-      return 409;
+    if (typeof locked === 'number') {
+      return locked;
     }
     if (locked.status === 'booked') {
-      const { rows } = await client.query<{ user_id: number }>(SQL.findBookings, [seat.showId, seat.seatId]);
+      // A retry of the caller's own booking answers 200; anyone else's is a conflict.
+      const { rows } = await send(client, findBookingsQuery(compiler, seat.showId, [seat.seatId]).compile());
       return rows[0]?.user_id === userId ? 200 : 409;
     }
     if (holdIsLive(locked) && locked.locked_by_id !== userId) {
       return 409;
     }
-    if (!holdIsLive(locked) && !(await withinSeatLimit(client, userId, seat.showId))) {
+    if (!(await withinSeatLimit(client, userId, seat.showId, holdIsLive(locked) ? 0 : 1))) {
       return 409;
     }
-    await client.query(SQL.insertBookings, [seat.showId, userId, [seat.seatId], seat.showId]);
-    await client.query(SQL.releaseExpiredHolds, [seat.showId, RELEASE_IN_PASSING]);
+    await send(client, insertBookingsQuery(seat.showId, userId, newBookingReference(), [{ seat_id: locked.seat_id, price_amount: locked.price_amount, currency: locked.currency }]).compile(compiler));
+    await send(client, releaseExpiredHoldsQuery({ showId: seat.showId, limit: RELEASE_IN_PASSING }).compile(compiler));
     return 201;
   });
 }
 
 /** getHallLayout: three statements on the pool, outside a transaction, as the service runs them. */
 async function databaseLayout(pool: pg.Pool, showId: number): Promise<number> {
-  const header = await pool.query(SQL.showHeader, [showId]);
+  const header = await send(pool, findShowHeaderQuery(compiler, showId).compile());
   if (header.rowCount === 0) {
     return 404;
   }
-  await pool.query(SQL.releaseExpiredHolds, [showId, RELEASE_IN_LAYOUT]);
-  await pool.query(SQL.layoutSeats, [showId]);
+  await send(pool, releaseExpiredHoldsQuery({ showId, limit: RELEASE_IN_LAYOUT }).compile(compiler));
+  await send(pool, selectLayoutSeatsQuery(compiler, showId).compile());
   return 200;
 }
 
@@ -600,7 +612,7 @@ function report(env: Environment, results: Result[]): string {
     `node        ${process.version} (load generator and server)`,
     `postgres    ${env.postgres}, ${env.where}`,
     `service     child process \`bin/boxoffice.js start\` (pid ${env.serverPid}), ${env.serverConnections} database connections of its own pool; HTTP keep-alive, 1 socket per client`,
-    `database    pg.Pool of ${env.options.clients} (createPool), the SQL of booking.queries.ts; no HTTP, no auth lookup, no JSON`,
+    `database    pg.Pool of ${env.options.clients} (createPool), booking.queries.ts' builders compiled by Kysely and sent by pg; no HTTP, no auth lookup, no JSON`,
     `seats       ${ROWS} rows × ${SEATS_PER_ROW}; distinct-seat runs draw from ${showCount(env.options)} showtimes of that hall, reset (and vacuumed) before each run`,
     '',
     `${''.padEnd(26)}${'───── service (HTTP) ─────'.padStart(29)}   ${'───── database only ─────'.padStart(27)}`,

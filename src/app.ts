@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
+import { registerMetrics } from './http/metrics.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { BODY_LIMIT_BYTES, registerSecurity, requestId } from './http/security.ts';
@@ -34,6 +35,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   registerNotFound(app);
   await registerOpenApi(app);
   await registerSecurity(app, config.rateLimits);
+  const metrics = await registerMetrics(app, { db });
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
   app.addHook('onRequest', authenticate(db));
@@ -42,6 +44,6 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(accountRoutes, { db, config });
   await app.register(catalogRoutes, { db });
   await app.register(catalogAdminRoutes, { db });
-  await app.register(bookingRoutes, { db, config });
+  await app.register(bookingRoutes, { db, config, metrics });
   return app;
 }

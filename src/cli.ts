@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
 import { sweepExpiredHolds } from './booking/index.ts';
-import { seedDemoCinema } from './catalog/index.ts';
+import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connectDatabase, type Connection } from './db/connect.ts';
 import { start } from './main.ts';
@@ -16,12 +17,30 @@ Commands:
   create-admin --username U --password P
                              create a staff user, or reset its password
   sweep                      release expired seat holds once
+  import --file cinema.json  add a whole venue (halls, seat maps, movies, showtimes) from
+                             one JSON file, all or nothing; see "Importing a cinema" in README.md
   help                       show this text
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, PORT, ...);
 see README.md. Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
 
 class UsageError extends Error {}
+
+/** A file the user named, as text; a missing or unreadable one is one plain sentence. */
+async function readUserFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? error);
+    throw new Error(`Cannot read ${file}: ${why}.`);
+  }
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+const importedLine = (s: ImportSummary) =>
+  `Imported "${s.venue}": ${count(s.halls, 'hall')} (${count(s.seats, 'seat')}), ${count(s.movies, 'movie')}, ${count(s.showtimes, 'showtime')}.`;
 
 async function withDatabase(config: Config, task: (connection: Connection) => Promise<string>): Promise<void> {
   // Quiet logs for one-shot commands: their result is the line they print.
@@ -43,6 +62,7 @@ function parseCommandLine(argv: string[]) {
         help: { type: 'boolean', short: 'h' },
         username: { type: 'string' },
         password: { type: 'string' },
+        file: { type: 'string' },
       },
     });
   } catch (error) {
@@ -89,6 +109,14 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'sweep':
       return withDatabase(config, async ({ db }) => `Released ${await sweepExpiredHolds(db)} expired holds.`);
+    case 'import': {
+      if (values.file === undefined) {
+        throw new UsageError('import needs --file, e.g. boxoffice import --file examples/cinema.json.');
+      }
+      // Everything that needs no database is checked first, so a bad file fails fast and alone.
+      const plan = planCinemaImport(await readUserFile(values.file), values.file);
+      return withDatabase(config, async ({ db }) => importedLine(await importCinema(db, plan)));
+    }
     default:
       throw new UsageError(`Unknown command "${command}"; run "boxoffice --help" for the list.`);
   }

@@ -55,7 +55,13 @@ export async function accountRoutes(app: FastifyInstance, { db, config }: { db: 
   api.post(
     '/api/auth/logout',
     {
-      schema: { tags: ['accounts'], summary: 'Revoke the current token', response: { 204: Type.Null(), ...errorReplies(401) } },
+      schema: {
+        tags: ['accounts'],
+        summary: 'Revoke the current token',
+        security: [{ bearer: [] }],
+        // 403: a session cookie sent from another site.
+        response: { 204: Type.Null(), ...errorReplies(401, 403) },
+      },
       onRequest: requireUser,
     },
     async (request, reply) => {
@@ -68,7 +74,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config }: { db: 
   api.get(
     '/api/auth/me',
     {
-      schema: { tags: ['accounts'], summary: 'The authenticated user', response: { 200: User, ...errorReplies(401) } },
+      schema: { tags: ['accounts'], summary: 'The authenticated user', security: [{ bearer: [] }], response: { 200: User, ...errorReplies(401) } },
       onRequest: requireUser,
     },
     async (request) => currentUser(request),

@@ -23,11 +23,7 @@ export type LockedShowSeat = {
   locked_until: Date | null;
   /** A hold whose locked_until has passed: it counts as available. */
   hold_expired: boolean;
-  show_started: boolean;
-  show_status: ShowtimeStatus;
-  /** The seat's price now, recorded on the Booking if it is booked in this transaction. */
-  price_amount: number;
-  currency: string;
+  kind: SeatKind;
 };
 
 /**
@@ -44,7 +40,6 @@ export function lockShowSeats(trx: Transaction<DB>, showId: number, seatIds: rea
 export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: readonly number[]) {
   return db
     .selectFrom('show_seats as ss')
-    .innerJoin('showtimes as st', 'st.id', 'ss.showtime_id')
     .innerJoin('seats as s', 's.id', 'ss.seat_id')
     .select([
       'ss.id',
@@ -53,10 +48,7 @@ export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: read
       'ss.locked_by_id',
       'ss.locked_until',
       sql<boolean>`(ss.status = 'held' AND ss.locked_until <= now())`.as('hold_expired'),
-      sql<boolean>`(st.starts_at <= now())`.as('show_started'),
-      'st.status as show_status',
-      seatPrice.as('price_amount'),
-      sql<string>`trim(st.currency)`.as('currency'),
+      's.kind',
     ])
     .where('ss.showtime_id', '=', showId)
     .where('ss.seat_id', 'in', seatIds)
@@ -77,8 +69,27 @@ export async function beginSeatWrite(trx: Transaction<DB>, showId: number, userI
 export const beginSeatWriteQuery = (showId: number, userId: number) =>
   sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`;
 
-export function findShowtime(trx: Transaction<DB> | Database, showId: number) {
-  return trx.selectFrom('showtimes').select('id').where('id', '=', showId).executeTakeFirst();
+/**
+ * The showtime's state and prices, read in a statement of its own *after* the
+ * seat rows are locked. A locking statement that had to wait sees the other
+ * tables as they were when it started, so a cancel or a price change that
+ * committed during the wait would be missed; a new statement sees it.
+ */
+export function findShowState(trx: Transaction<DB>, showId: number) {
+  return findShowStateQuery(trx, showId).executeTakeFirst();
+}
+
+export function findShowStateQuery(db: Kysely<DB>, showId: number) {
+  return db
+    .selectFrom('showtimes')
+    .select([
+      'status',
+      sql<boolean>`(starts_at <= now())`.as('started'),
+      sql<string>`trim(currency)`.as('currency'),
+      'price_amount',
+      'premium_price_amount',
+    ])
+    .where('id', '=', showId);
 }
 
 /** Seats this user holds (live holds only) or has booked for the showtime. */

@@ -8,8 +8,14 @@ import { bookingReplies } from './booking.errors.ts';
 import { BookReply, ConflictReply, HoldReply, LayoutReply, MyBookingsQuery, MyBookingsReply, SeatBody, ShowParams } from './booking.schemas.ts';
 import * as booking from './booking.service.ts';
 
+/** Seat counts the routes report once the service call returned, i.e. after the commit (STYLE §6). */
+export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: number): void };
+
 /** The design's three endpoints (SPEC §5). */
-export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: Database; config: Config }): Promise<void> {
+export async function bookingRoutes(
+  app: FastifyInstance,
+  { db, config, metrics }: { db: Database; config: Config; metrics: SeatMetrics },
+): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const seatWrite = {
     onRequest: requireUser,
@@ -22,6 +28,8 @@ export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: 
       schema: {
         tags: ['booking'],
         summary: 'Seat states of one showtime; public',
+        // Anonymous or authenticated: a holder sees `locked_by` on their own holds.
+        security: [{}, { bearer: [] }],
         params: ShowParams,
         response: { 200: LayoutReply, ...errorReplies(400, 404) },
       },
@@ -45,6 +53,7 @@ export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: 
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
       const { seats } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      metrics.seatsHeld(seats.length);
       return { detail: bookingReplies.held, locked_until: seats[0]?.locked_until.toISOString() ?? '' };
     },
   );
@@ -65,6 +74,8 @@ export async function bookingRoutes(app: FastifyInstance, { db, config }: { db: 
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
       const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      // One seat: booked now, or (a retry) booked before and counted then.
+      metrics.seatsBooked(result.created ? 1 : 0);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,
         booking_id: result.bookings[0]?.id ?? 0,

@@ -36,7 +36,7 @@ function seatConflictError(conflicts: readonly SeatConflict[]): AppError {
       : reasons.has('booked')
         ? bookingErrors.seatBooked
         : bookingErrors.seatHeldByOther;
-  return conflict(detail, { conflicts });
+  return conflict(detail, { conflicts }, reasons.has('booked') ? 'booked' : 'held');
 }
 
 const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
@@ -46,20 +46,30 @@ const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && 
  * rules require (README.md here): per-user lock, then the ShowSeat rows
  * `FOR UPDATE` in ascending seat id, then the checks that need those locks.
  */
-async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedShowSeat[]> {
+type LockedSeats = { seats: LockedShowSeat[]; priceOf: (seat: LockedShowSeat) => { price_amount: number; currency: string } };
+
+async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedSeats> {
   const seatIds = [...new Set(request.seatIds)].sort((a, b) => a - b);
   await queries.beginSeatWrite(trx, request.showId, request.userId);
   const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
+  const show = await queries.findShowState(trx, request.showId);
+  if (show === undefined) {
+    throw notFound(bookingErrors.showNotFound);
+  }
   if (seats.length < seatIds.length) {
-    throw notFound((await queries.findShowtime(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
+    throw notFound(bookingErrors.seatNotFound);
   }
-  if (seats[0]?.show_status === 'cancelled') {
-    throw conflict(bookingErrors.showCancelled);
+  if (show.status === 'cancelled') {
+    throw conflict(bookingErrors.showCancelled, undefined, 'cancelled');
   }
-  if (seats[0]?.show_started === true) {
-    throw conflict(bookingErrors.salesClosed);
+  if (show.started) {
+    throw conflict(bookingErrors.salesClosed, undefined, 'sales_closed');
   }
-  return seats;
+  return {
+    seats,
+    // Premium seats cost the premium price; the price is the one in force now, under the lock.
+    priceOf: (seat) => ({ price_amount: seat.kind === 'premium' ? show.premium_price_amount : show.price_amount, currency: show.currency }),
+  };
 }
 
 async function assertWithinSeatLimit(trx: Transaction<DB>, request: SeatRequest, adding: number, settings: BookingSettings): Promise<void> {
@@ -68,7 +78,7 @@ async function assertWithinSeatLimit(trx: Transaction<DB>, request: SeatRequest,
   }
   const current = await queries.countUserSeats(trx, request.showId, request.userId);
   if (current + adding > settings.maxSeatsPerUser) {
-    throw conflict(bookingErrors.seatLimit);
+    throw conflict(bookingErrors.seatLimit, undefined, 'seat_limit');
   }
 }
 
@@ -81,7 +91,7 @@ export type HoldResult = { seats: { seat_id: number; locked_until: Date }[] };
  */
 export async function holdSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<HoldResult> {
   return db.transaction().execute(async (trx) => {
-    const seats = await lockRequestedSeats(trx, request);
+    const { seats } = await lockRequestedSeats(trx, request);
     const conflicts: SeatConflict[] = [];
     const alreadyMine: { seat_id: number; locked_until: Date }[] = [];
     const toHold: LockedShowSeat[] = [];
@@ -136,7 +146,7 @@ function bookResult(created: boolean, bookings: queries.BookedSeat[]): BookResul
 export async function bookSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<BookResult> {
   try {
     return await db.transaction().execute(async (trx) => {
-      const seats = await lockRequestedSeats(trx, request);
+      const { seats, priceOf } = await lockRequestedSeats(trx, request);
       const bookedSeatIds = seats.filter((s) => s.status === 'booked').map((s) => s.seat_id);
       const existing = bookedSeatIds.length === 0 ? [] : await queries.findBookings(trx, request.showId, bookedSeatIds);
       const conflicts: SeatConflict[] = [
@@ -156,7 +166,13 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
       // A live hold of the caller's is already counted; an expired one or a free seat adds to the total.
       await assertWithinSeatLimit(trx, request, toBook.filter((s) => !holdIsLive(s)).length, settings);
       // The price is read under the row lock and written with the Booking: a later price change never alters it.
-      const created = await queries.insertBookings(trx, request.showId, request.userId, newBookingReference(), toBook);
+      const created = await queries.insertBookings(
+        trx,
+        request.showId,
+        request.userId,
+        newBookingReference(),
+        toBook.map((seat) => ({ seat_id: seat.seat_id, ...priceOf(seat) })),
+      );
       await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
       return bookResult(true, [...mine, ...created]);
     });

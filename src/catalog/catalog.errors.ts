@@ -14,4 +14,20 @@ export const catalogErrors = {
   startsInPast: 'starts_at must be in the future.',
   currencyMismatch: 'price and premium_price must be in the same currency.',
   unknownTimeZone: (zone: string) => `time_zone "${zone}" is not a known IANA time zone name, e.g. "Europe/Berlin".`,
+  hallPriceCurrency: (currency: string) => `default_price must be in the venue's currency, ${currency}.`,
+
+  // Staff changes (catalog.staff.service.ts).
+  emptyPatch: 'Send at least one field to change.',
+  showCancelled: 'This show has been cancelled; schedule a new showtime instead of changing it.',
+  alreadyCancelled: 'This show has already been cancelled.',
+  showHasBookings: 'Seats of this show are already booked, so its time, hall and movie can no longer change; cancel it instead (the reply lists the bookings to refund).',
+  showCurrencyLocked: (currency: string) => `Tickets for this show were sold in ${currency}, so its prices must stay in ${currency}.`,
+  hallHasBookings: 'Seats in this hall have been booked, so its rows can no longer change; create a new hall for the new seat map.',
+  movieRunsIntoNextShow: 'With that duration, a showtime of this movie would run into the next showtime in its hall; move or cancel that one first.',
+  venueCurrencyInUse: (currency: string) =>
+    `Halls of this venue have their own default prices in ${currency}; change or clear them before changing the venue's currency.`,
+  deleteBookedShow: 'Seats of this show have been booked, so it cannot be deleted; cancel it instead (the reply lists the bookings to refund).',
+  deleteCancelledBookedShow: 'This cancelled show has bookings, so it cannot be deleted: they are the record of the refunds owed.',
+  deleteBooked: (entity: 'venue' | 'hall' | 'movie') =>
+    `Seats of a showtime of this ${entity} have been booked, so it cannot be deleted: bookings are the record of what was paid and refunded.`,
 } as const;

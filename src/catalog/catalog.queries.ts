@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, SeatKind, ShowtimeStatus } from '../db/schema.ts';
 import type { PlannedSeat } from './seat-map.ts';
 
@@ -135,8 +135,9 @@ export function selectHallSeats(db: Db, hallId: number): Promise<{ row: string; 
 
 const movieColumns = ['id', 'title', 'duration_minutes'] as const;
 
+/** Names the columns: a request body may carry fields that are not columns. */
 export function insertMovie(db: Db, movie: { title: string; duration_minutes: number }) {
-  return db.insertInto('movies').values(movie).returning(movieColumns).executeTakeFirstOrThrow();
+  return db.insertInto('movies').values({ title: movie.title, duration_minutes: movie.duration_minutes }).returning(movieColumns).executeTakeFirstOrThrow();
 }
 
 export function findMovie(db: Db, id: number) {
@@ -232,5 +233,335 @@ export async function selectUpcomingShowtimes(db: Db, filters: ShowtimeFilters):
         ORDER BY st.starts_at, st.id
         LIMIT ${filters.limit})
      ORDER BY st.starts_at, st.id`.execute(db);
+  return rows;
+}
+
+// ── staff changes: locks ───────────────────────────────────────────────────
+//
+// The order every staff write takes its locks in (README.md here):
+//   1. beginStaffWrite: lock_timeout, then the one catalog advisory lock;
+//   2. the row being changed (venue, hall, movie or showtime) FOR NO KEY UPDATE;
+//   3. the showtimes under it FOR NO KEY UPDATE, ascending id;
+//   4. their show_seats FOR UPDATE, ascending (showtime_id, seat_id): the order
+//      the booking domain locks one showtime's seats in;
+//   5. only then, in a new statement, the "is anything booked?" check.
+// Parent rows are locked FOR NO KEY UPDATE, not FOR UPDATE: a booking, while
+// holding its seat locks, inserts a Booking whose foreign keys take FOR KEY
+// SHARE on its showtime and seat. FOR UPDATE conflicts with that, so a staff
+// write waiting for that booking's seat would deadlock with it; NO KEY UPDATE
+// does not (and ids never change). Deletes upgrade to FOR UPDATE only after
+// step 4, when no booking of those showtimes can be half-way.
+
+/**
+ * Any number that is not a booking key: the booking domain's advisory locks use
+ * the two-int4 form, a separate key space from this one-bigint form.
+ */
+const STAFF_WRITE_LOCK = 0x0b0c5_ca7;
+
+/**
+ * Serialises staff writes (creates, changes, deletes, cancels) with each other:
+ * they are rare and short, and one lock means no two of them interleave on
+ * the catalog's many tables or deadlock. Customers never take it. Bounded by
+ * the same lock_timeout as seat writes, so a stuck lock becomes a 503.
+ */
+export async function beginStaffWrite(trx: Transaction<DB>): Promise<void> {
+  await beginStaffWriteQuery().execute(trx);
+}
+
+export const beginStaffWriteQuery = () => sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${STAFF_WRITE_LOCK}::bigint)`;
+
+export function lockVenue(trx: Transaction<DB>, id: number) {
+  return trx.selectFrom('venues').select(venueColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+}
+
+/** A hall with its venue's currency, the hall row locked. */
+export function lockHall(trx: Transaction<DB>, id: number) {
+  return trx
+    .selectFrom('halls as h')
+    .innerJoin('venues as v', 'v.id', 'h.venue_id')
+    .select(['h.id', 'h.venue_id', 'h.name', 'h.default_price_amount', 'h.cleaning_minutes', sql<string>`trim(v.currency)`.as('currency')])
+    .where('h.id', '=', id)
+    .forNoKeyUpdate('h')
+    .executeTakeFirst();
+}
+
+export function lockMovie(trx: Transaction<DB>, id: number) {
+  return trx.selectFrom('movies').select(movieColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+}
+
+export function lockShowtime(trx: Transaction<DB>, id: number) {
+  return trx
+    .selectFrom('showtimes')
+    .select([
+      'id',
+      'hall_id',
+      'movie_id',
+      'starts_at',
+      'ends_at',
+      'blocked_until',
+      'status',
+      sql<string>`trim(currency)`.as('currency'),
+      'price_amount',
+      'premium_price_amount',
+    ])
+    .where('id', '=', id)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+}
+
+export type ShowtimeScope = { hallId: number } | { movieId: number } | { venueId: number };
+
+/** Every showtime under a hall, movie or venue, whatever its status or time, locked in ascending id. */
+export async function lockShowtimesUnder(trx: Transaction<DB>, scope: ShowtimeScope): Promise<number[]> {
+  const rows = await lockShowtimesUnderQuery(trx, scope).execute();
+  return rows.map((row) => row.id);
+}
+
+export function lockShowtimesUnderQuery(db: Kysely<DB>, scope: ShowtimeScope) {
+  const query = db.selectFrom('showtimes').select('id');
+  const scoped =
+    'hallId' in scope
+      ? query.where('hall_id', '=', scope.hallId)
+      : 'movieId' in scope
+        ? query.where('movie_id', '=', scope.movieId)
+        : query.where('hall_id', 'in', db.selectFrom('halls').select('id').where('venue_id', '=', scope.venueId));
+  return scoped.orderBy('id').forNoKeyUpdate();
+}
+
+/**
+ * Locks every show_seats row of the showtimes, in (showtime_id, seat_id) order.
+ * A hold or booking locks its rows of one showtime in seat id order too, so
+ * whichever transaction locks a contested seat first wins it, and the other
+ * waits rather than deadlocking. Returns how many rows were locked.
+ */
+export async function lockShowSeatsOf(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
+  if (showtimeIds.length === 0) {
+    return 0;
+  }
+  return (await lockShowSeatsOfQuery(trx, showtimeIds).execute()).length;
+}
+
+export function lockShowSeatsOfQuery(db: Kysely<DB>, showtimeIds: readonly number[]) {
+  return db
+    .selectFrom('show_seats')
+    .select('id')
+    .where('showtime_id', 'in', showtimeIds)
+    .orderBy('showtime_id')
+    .orderBy('seat_id')
+    .forUpdate();
+}
+
+/**
+ * Bookings of the showtimes, cancelled ones included. Run after
+ * lockShowSeatsOf, as its own statement: its snapshot is taken after those
+ * locks were granted, so it sees every booking that committed before them.
+ */
+export async function countBookings(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
+  if (showtimeIds.length === 0) {
+    return 0;
+  }
+  const row = await trx
+    .selectFrom('bookings')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('showtime_id', 'in', showtimeIds)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+// ── staff changes: writes ──────────────────────────────────────────────────
+
+export function updateVenue(
+  trx: Transaction<DB>,
+  id: number,
+  values: { name?: string; city?: string; time_zone?: string; currency?: string; default_price_amount?: number },
+) {
+  return trx.updateTable('venues').set(values).where('id', '=', id).returning(venueColumns).executeTakeFirstOrThrow();
+}
+
+/** Halls of a venue that set their own default price (in the venue's currency). */
+export async function countHallsWithOwnPrice(trx: Transaction<DB>, venueId: number): Promise<number> {
+  const row = await trx
+    .selectFrom('halls')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('venue_id', '=', venueId)
+    .where('default_price_amount', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function updateHall(
+  trx: Transaction<DB>,
+  id: number,
+  values: { name?: string; default_price_amount?: number | null; cleaning_minutes?: number },
+): Promise<void> {
+  if (Object.keys(values).length > 0) {
+    await trx.updateTable('halls').set(values).where('id', '=', id).execute();
+  }
+}
+
+export async function deleteSeatsOfHall(trx: Transaction<DB>, hallId: number): Promise<number> {
+  const result = await trx.deleteFrom('seats').where('hall_id', '=', hallId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteShowSeats(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
+  if (showtimeIds.length === 0) {
+    return 0;
+  }
+  const result = await trx.deleteFrom('show_seats').where('showtime_id', 'in', showtimeIds).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** One available show_seats row per seat of each showtime's (current) hall, in one statement. */
+export async function insertShowSeatsFor(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<void> {
+  if (showtimeIds.length === 0) {
+    return;
+  }
+  await sql`
+    INSERT INTO show_seats (showtime_id, seat_id, status)
+    SELECT st.id, s.id, 'available'
+      FROM showtimes st JOIN seats s ON s.hall_id = st.hall_id
+     WHERE st.id = ANY(${sql.val([...showtimeIds])}::int[])`.execute(trx);
+}
+
+export function updateMovie(trx: Transaction<DB>, id: number, values: { title?: string; duration_minutes?: number }) {
+  return trx.updateTable('movies').set(values).where('id', '=', id).returning(movieColumns).executeTakeFirstOrThrow();
+}
+
+/**
+ * Moves the end (and the hall's busy time) of a movie's showtimes that have
+ * not started to its new duration; each keeps the cleaning time it was
+ * scheduled with. The overlap constraint checks every moved row.
+ */
+export async function stretchUpcomingShowtimes(trx: Transaction<DB>, movieId: number, durationMinutes: number): Promise<number[]> {
+  const { rows } = await sql<{ id: number }>`
+    UPDATE showtimes
+       SET ends_at = starts_at + make_interval(mins => ${durationMinutes}),
+           blocked_until = starts_at + make_interval(mins => ${durationMinutes}) + (blocked_until - ends_at)
+     WHERE movie_id = ${movieId} AND starts_at > now()
+    RETURNING id`.execute(trx);
+  return rows.map((row) => row.id).sort((a, b) => a - b);
+}
+
+/**
+ * Sets a showtime's start, hall and movie, recomputing its end from the
+ * movie's duration. Its cleaning time is the new hall's when the hall
+ * changes, else the one it was scheduled with.
+ */
+export async function rescheduleShowtime(
+  trx: Transaction<DB>,
+  id: number,
+  to: { startsAt: Date; hallId: number; movieId: number; hallChanged: boolean },
+): Promise<void> {
+  const cleaning = to.hallChanged ? sql`make_interval(mins => h.cleaning_minutes)` : sql`(st.blocked_until - st.ends_at)`;
+  await sql`
+    UPDATE showtimes st
+       SET starts_at = ${to.startsAt}::timestamptz,
+           hall_id = h.id,
+           movie_id = m.id,
+           ends_at = ${to.startsAt}::timestamptz + make_interval(mins => m.duration_minutes),
+           blocked_until = ${to.startsAt}::timestamptz + make_interval(mins => m.duration_minutes) + ${cleaning}
+      FROM halls h, movies m
+     WHERE st.id = ${id} AND h.id = ${to.hallId} AND m.id = ${to.movieId}`.execute(trx);
+}
+
+export async function updateShowtimePrices(
+  trx: Transaction<DB>,
+  id: number,
+  prices: { currency: string; price_amount: number; premium_price_amount: number },
+): Promise<void> {
+  await trx.updateTable('showtimes').set(prices).where('id', '=', id).execute();
+}
+
+export async function deleteShowtimes(trx: Transaction<DB>, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) {
+    return 0;
+  }
+  const result = await trx.deleteFrom('showtimes').where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Deletes halls; their seats go with them (seats.hall_id is ON DELETE CASCADE). */
+export async function deleteHalls(trx: Transaction<DB>, scope: { hallId: number } | { venueId: number }): Promise<number> {
+  const query = trx.deleteFrom('halls');
+  const result = await ('hallId' in scope ? query.where('id', '=', scope.hallId) : query.where('venue_id', '=', scope.venueId)).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function countSeatsUnder(trx: Transaction<DB>, scope: { hallId: number } | { venueId: number }): Promise<number> {
+  const query = trx.selectFrom('seats').select((eb) => eb.fn.countAll<number>().as('count'));
+  const row = await ('hallId' in scope
+    ? query.where('hall_id', '=', scope.hallId)
+    : query.where('hall_id', 'in', trx.selectFrom('halls').select('id').where('venue_id', '=', scope.venueId))
+  ).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function deleteMovie(trx: Transaction<DB>, id: number): Promise<void> {
+  await trx.deleteFrom('movies').where('id', '=', id).execute();
+}
+
+export async function deleteVenue(trx: Transaction<DB>, id: number): Promise<void> {
+  await trx.deleteFrom('venues').where('id', '=', id).execute();
+}
+
+// ── cancellation ───────────────────────────────────────────────────────────
+
+export async function markCancelled(trx: Transaction<DB>, id: number): Promise<void> {
+  await trx.updateTable('showtimes').set({ status: 'cancelled' }).where('id', '=', id).execute();
+}
+
+/** Frees every held seat of the showtime; returns how many of those holds were still live. */
+export async function releaseHoldsOf(trx: Transaction<DB>, showtimeId: number): Promise<number> {
+  const { rows } = await sql<{ live: boolean }>`
+    UPDATE show_seats ss
+       SET status = 'available', locked_by_id = NULL, locked_until = NULL
+      FROM (SELECT id, locked_until > now() AS live FROM show_seats WHERE showtime_id = ${showtimeId} AND status = 'held') AS held
+     WHERE ss.id = held.id
+    RETURNING held.live`.execute(trx);
+  return rows.filter((row) => row.live).length;
+}
+
+export type RefundRow = {
+  booking_id: number;
+  reference: string;
+  user_id: number;
+  username: string;
+  seat_id: number;
+  row: string;
+  number: number;
+  price_amount: number;
+  currency: string;
+};
+
+/** Every booking of the showtime, with the price as paid, in booking order. */
+export async function selectRefunds(trx: Transaction<DB>, showtimeId: number): Promise<RefundRow[]> {
+  const { rows } = await sql<RefundRow>`
+    SELECT b.id AS booking_id, b.reference, u.id AS user_id, u.username,
+           s.id AS seat_id, s."row", s.number, b.price_amount, trim(b.currency) AS currency
+      FROM bookings b
+      JOIN users u ON u.id = b.user_id
+      JOIN seats s ON s.id = b.seat_id
+     WHERE b.showtime_id = ${showtimeId}
+     ORDER BY b.id`.execute(trx);
+  return rows;
+}
+
+// ── report ─────────────────────────────────────────────────────────────────
+
+export type HourRow = { hour: Date; bookings: number; revenue: number };
+
+/**
+ * Bookings of one showtime per UTC hour, read through the
+ * Booking(showtime_id, created_at) index. Hours are truncated in UTC, not the
+ * session's time zone, so a zone with a half-hour offset cannot shift them.
+ */
+export async function selectBookingsPerHour(db: Db, showtimeId: number): Promise<HourRow[]> {
+  const { rows } = await sql<HourRow>`
+    SELECT date_trunc('hour', created_at, 'UTC') AS hour, count(*)::int AS bookings, sum(price_amount) AS revenue
+      FROM bookings
+     WHERE showtime_id = ${showtimeId}
+     GROUP BY 1
+     ORDER BY 1`.execute(db);
   return rows;
 }

@@ -5,6 +5,12 @@ import { Money } from '../shared/money.ts';
 const Name = (max: number) => Type.String({ minLength: 1, maxLength: max });
 const Time = Type.String({ format: 'date-time' });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * PATCH bodies: any subset of the fields, unknown fields refused (a typo must
+ * not answer 200 having changed nothing). An empty body is refused by the
+ * service, which can say so in a sentence.
+ */
+const patchOptions = { additionalProperties: false, description: 'Only the fields to change; at least one.' } as const;
 
 export const SeatKind = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('wheelchair')], {
   description: 'standard | premium (the premium price) | wheelchair (a space; the seat next to it is for a companion)',
@@ -19,7 +25,7 @@ export const VenueBody = Type.Object({
   default_price: Type.Optional(Money),
 });
 export type VenueBody = Static<typeof VenueBody>;
-export const VenuePatch = Type.Partial(VenueBody, { minProperties: 1 });
+export const VenuePatch = Type.Partial(VenueBody, patchOptions);
 export type VenuePatch = Static<typeof VenuePatch>;
 export const Venue = Type.Object({
   id: Type.Integer(),
@@ -54,8 +60,17 @@ export const HallBody = Type.Object({
 });
 export type HallBody = Static<typeof HallBody>;
 export const HallPatch = Type.Partial(
-  Type.Object({ name: Name(200), rows: Rows, default_price: Nullable(Money), cleaning_minutes: Type.Integer({ minimum: 0, maximum: 240 }) }),
-  { minProperties: 1 },
+  Type.Object({
+    name: Name(200),
+    rows: Type.Array(RowSpec, {
+      minItems: 1,
+      maxItems: 200,
+      description: 'from the screen backwards; replaces the seat map, refused (409) once any seat of the hall is booked',
+    }),
+    default_price: Nullable(Money),
+    cleaning_minutes: Type.Integer({ minimum: 0, maximum: 240, description: 'applies to showtimes scheduled from now on' }),
+  }),
+  patchOptions,
 );
 export type HallPatch = Static<typeof HallPatch>;
 export const Hall = Type.Object({
@@ -75,7 +90,7 @@ export const MovieBody = Type.Object({
   duration_minutes: Type.Integer({ minimum: 1, maximum: 1440 }),
 });
 export type MovieBody = Static<typeof MovieBody>;
-export const MoviePatch = Type.Partial(MovieBody, { minProperties: 1 });
+export const MoviePatch = Type.Partial(MovieBody, patchOptions);
 export type MoviePatch = Static<typeof MoviePatch>;
 export const Movie = Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer() });
 export type Movie = Static<typeof Movie>;
@@ -89,7 +104,7 @@ export const ShowtimeBody = Type.Object({
   premium_price: Type.Optional(Money),
 });
 export type ShowtimeBody = Static<typeof ShowtimeBody>;
-export const ShowtimePatch = Type.Partial(ShowtimeBody, { minProperties: 1 });
+export const ShowtimePatch = Type.Partial(ShowtimeBody, patchOptions);
 export type ShowtimePatch = Static<typeof ShowtimePatch>;
 
 export const ShowtimeStatus = Type.Union([Type.Literal('scheduled'), Type.Literal('cancelled')]);
@@ -107,6 +122,33 @@ export const Showtime = Type.Object({
   seats: Type.Object({ available: Type.Integer(), held: Type.Integer(), booked: Type.Integer() }),
 });
 export type Showtime = Static<typeof Showtime>;
+
+/** A booking of a cancelled showtime, with what to pay back and to whom. */
+export const Refund = Type.Object({
+  booking_id: Type.Integer(),
+  reference: Type.String(),
+  user_id: Type.Integer(),
+  username: Type.String(),
+  seat: Type.Object({ id: Type.Integer(), row: Type.String(), number: Type.Integer() }),
+  price: Money,
+});
+export type Refund = Static<typeof Refund>;
+export const CancelReply = Type.Object({ showtime: Showtime, refunds: Type.Array(Refund) });
+export type CancelReply = Static<typeof CancelReply>;
+
+export const ShowtimeReport = Type.Object({
+  showtime: Showtime,
+  seats: Type.Object({
+    sold: Type.Integer(),
+    held: Type.Integer({ description: 'live holds only' }),
+    available: Type.Integer({ description: 'including holds that have expired' }),
+  }),
+  revenue: Money,
+  bookings_per_hour: Type.Array(
+    Type.Object({ hour: Time, bookings: Type.Integer(), revenue: Money }, { description: 'seats booked in that UTC hour; hours without bookings are left out' }),
+  ),
+});
+export type ShowtimeReport = Static<typeof ShowtimeReport>;
 
 // ── listings ──────────────────────────────────────────────────────────────
 export const Page = (item: Parameters<typeof Type.Array>[0]) =>

@@ -1,5 +1,7 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { isExclusionViolation, isUniqueViolation } from '../db/pg-errors.ts';
+import type { DB } from '../db/schema.ts';
 import { decodeCursor, isIdKey, isTimeIdKey, toPage } from '../shared/cursor.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { money, type Money } from '../shared/money.ts';
@@ -56,7 +58,7 @@ export function toShowtime(row: ShowtimeRow): Showtime {
   };
 }
 
-export async function getHall(db: Database, id: number): Promise<Hall> {
+export async function getHall(db: Database | Transaction<DB>, id: number): Promise<Hall> {
   const hall = await queries.findHall(db, id);
   if (hall === undefined) {
     throw notFound(catalogErrors.hallNotFound);
@@ -73,7 +75,7 @@ export async function getHall(db: Database, id: number): Promise<Hall> {
   };
 }
 
-export async function getShowtime(db: Database, id: number): Promise<Showtime> {
+export async function getShowtime(db: Database | Transaction<DB>, id: number): Promise<Showtime> {
   const row = await queries.selectShowtime(db, id);
   if (row === undefined) {
     throw notFound(catalogErrors.showNotFound);
@@ -81,49 +83,72 @@ export async function getShowtime(db: Database, id: number): Promise<Showtime> {
   return toShowtime(row);
 }
 
+// ── staff writes ───────────────────────────────────────────────────────────
+
+/**
+ * The transaction of every staff write (create, change, delete, cancel): it
+ * first takes the catalog's staff lock (catalog.queries.ts, README.md here),
+ * so staff writes run one at a time and each reads the catalog as the previous
+ * one left it. Everything, the audit row included, commits or rolls back together.
+ */
+export function inStaffTransaction<T>(db: Database, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await queries.beginStaffWrite(trx);
+    return work(trx);
+  });
+}
+
 // ── staff creates ──────────────────────────────────────────────────────────
+//
+// Each create runs in a transaction of its own; its `…InTransaction` variant
+// does the same work inside the caller's, so a whole cinema can be written
+// all-or-nothing (`boxoffice import`). After one of those throws, the caller's
+// transaction is unusable (PostgreSQL aborted it): let it roll back.
 
 export async function createVenue(db: Database, body: VenueBody, actor: Actor = system): Promise<Venue> {
+  return inStaffTransaction(db, (trx) => createVenueInTransaction(trx, body, actor));
+}
+
+export async function createVenueInTransaction(trx: Transaction<DB>, body: VenueBody, actor: Actor = system): Promise<Venue> {
   const timeZone = body.time_zone ?? 'UTC';
   if (!isKnownTimeZone(timeZone)) {
     throw badRequest(catalogErrors.unknownTimeZone(timeZone));
   }
   const price = body.default_price ?? DEFAULT_PRICE;
-  return db.transaction().execute(async (trx) => {
-    const venue = await queries.insertVenue(trx, {
-      name: body.name,
-      city: body.city,
-      time_zone: timeZone,
-      currency: price.currency,
-      default_price_amount: price.amount,
-    });
-    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'venue', entityId: venue.id, details: body });
-    return toVenue(venue);
+  const venue = await queries.insertVenue(trx, {
+    name: body.name,
+    city: body.city,
+    time_zone: timeZone,
+    currency: price.currency,
+    default_price_amount: price.amount,
   });
+  await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'venue', entityId: venue.id, details: body });
+  return toVenue(venue);
 }
 
 export async function createHall(db: Database, body: HallBody, actor: Actor = system): Promise<Hall> {
+  return inStaffTransaction(db, (trx) => createHallInTransaction(trx, body, actor));
+}
+
+export async function createHallInTransaction(trx: Transaction<DB>, body: HallBody, actor: Actor = system): Promise<Hall> {
   const seats = planSeats(body.rows);
-  const venue = await queries.findVenue(db, body.venue_id);
+  const venue = await queries.findVenue(trx, body.venue_id);
   if (venue === undefined) {
     throw notFound(catalogErrors.venueNotFound);
   }
   if (body.default_price !== undefined && body.default_price.currency !== venue.currency.trim()) {
-    throw badRequest(`default_price must be in the venue's currency, ${venue.currency.trim()}.`);
+    throw badRequest(catalogErrors.hallPriceCurrency(venue.currency.trim()));
   }
   try {
-    const hallId = await db.transaction().execute(async (trx) => {
-      const hall = await queries.insertHall(trx, {
-        venue_id: body.venue_id,
-        name: body.name,
-        default_price_amount: body.default_price?.amount ?? null,
-        cleaning_minutes: body.cleaning_minutes ?? 0,
-      });
-      await queries.insertSeats(trx, hall.id, seats);
-      await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'hall', entityId: hall.id, details: body });
-      return hall.id;
+    const hall = await queries.insertHall(trx, {
+      venue_id: body.venue_id,
+      name: body.name,
+      default_price_amount: body.default_price?.amount ?? null,
+      cleaning_minutes: body.cleaning_minutes ?? 0,
     });
-    return await getHall(db, hallId);
+    await queries.insertSeats(trx, hall.id, seats);
+    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'hall', entityId: hall.id, details: body });
+    return await getHall(trx, hall.id);
   } catch (error) {
     if (isUniqueViolation(error, 'halls_venue_id_name_key')) {
       throw conflict(catalogErrors.hallNameTaken);
@@ -133,11 +158,13 @@ export async function createHall(db: Database, body: HallBody, actor: Actor = sy
 }
 
 export async function createMovie(db: Database, body: MovieBody, actor: Actor = system): Promise<Movie> {
-  return db.transaction().execute(async (trx) => {
-    const movie = await queries.insertMovie(trx, body);
-    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'movie', entityId: movie.id, details: body });
-    return movie;
-  });
+  return inStaffTransaction(db, (trx) => createMovieInTransaction(trx, body, actor));
+}
+
+export async function createMovieInTransaction(trx: Transaction<DB>, body: MovieBody, actor: Actor = system): Promise<Movie> {
+  const movie = await queries.insertMovie(trx, body);
+  await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'movie', entityId: movie.id, details: body });
+  return movie;
 }
 
 /** A start time a client sent: a real instant, in the future. */
@@ -169,31 +196,32 @@ export function resolvePrices(
 }
 
 export async function createShowtime(db: Database, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
+  return inStaffTransaction(db, (trx) => createShowtimeInTransaction(trx, body, actor));
+}
+
+export async function createShowtimeInTransaction(trx: Transaction<DB>, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
   const startsAt = parseStartsAt(body.starts_at);
-  const hall = await queries.findHall(db, body.hall_id);
+  const hall = await queries.findHall(trx, body.hall_id);
   if (hall === undefined) {
     throw notFound(catalogErrors.hallNotFound);
   }
-  if ((await queries.findMovie(db, body.movie_id)) === undefined) {
+  if ((await queries.findMovie(trx, body.movie_id)) === undefined) {
     throw notFound(catalogErrors.movieNotFound);
   }
   const prices = resolvePrices(hall, body);
   try {
-    const id = await db.transaction().execute(async (trx) => {
-      const created = await queries.insertShowtimeWithSeats(trx, {
-        hall_id: body.hall_id,
-        movie_id: body.movie_id,
-        starts_at: startsAt,
-        cleaning_minutes: hall.cleaning_minutes,
-        ...prices,
-      });
-      if (created === undefined) {
-        throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
-      }
-      await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'showtime', entityId: created, details: body });
-      return created;
+    const created = await queries.insertShowtimeWithSeats(trx, {
+      hall_id: body.hall_id,
+      movie_id: body.movie_id,
+      starts_at: startsAt,
+      cleaning_minutes: hall.cleaning_minutes,
+      ...prices,
     });
-    return await getShowtime(db, id);
+    if (created === undefined) {
+      throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
+    }
+    await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'showtime', entityId: created, details: body });
+    return await getShowtime(trx, created);
   } catch (error) {
     if (isExclusionViolation(error, 'showtimes_no_overlap')) {
       throw conflict(catalogErrors.hallBusy);

@@ -35,6 +35,19 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   return pool;
 }
 
+// Kysely keeps its pool private; the pool gauges of /metrics read it through this map.
+const pools = new WeakMap<Database, pg.Pool>();
+
 export function createDatabase(pool: pg.Pool): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+export type PoolStats = { total: number; idle: number; waiting: number };
+
+/** Connections of the pool behind `db` right now (undefined for a Database not made by createDatabase). */
+export function poolStats(db: Database): PoolStats | undefined {
+  const pool = pools.get(db);
+  return pool === undefined ? undefined : { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }

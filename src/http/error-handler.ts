@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -31,11 +32,15 @@ const fastifyClientErrors: Record<string, string> = {
 
 type ErrorBody = { detail: string } & Record<string, unknown>;
 
+const isChoiceOfLiterals = (e: { keyword: string; schema?: unknown }): boolean =>
+  e.keyword === 'anyOf' && Array.isArray(e.schema) && e.schema.every((option) => typeof option === 'object' && option !== null && 'const' in option);
+
 function classify(error: FastifyError | AppError): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
     return { status: error.status, body: { ...error.extra, detail: error.detail } };
   }
-  const first = error.validation?.[0];
+  // For a union of literals Ajv lists each branch's failure, then the anyOf; only the anyOf names all the options.
+  const first = error.validation?.find(isChoiceOfLiterals) ?? error.validation?.[0];
   if (first !== undefined) {
     return { status: 400, body: { detail: describeValidationError(first as never, error.validationContext) } };
   }
@@ -82,7 +87,8 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 
 /**
  * Requests too broken to reach a route (not HTTP at all, headers too large):
- * Node hands over the socket, and the answer is still `{detail}` JSON.
+ * Node hands over the socket, and the answer is still `{detail}` JSON, with
+ * a fresh x-request-id (the caller's cannot be trusted from a broken request).
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) {
@@ -97,7 +103,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   const body = JSON.stringify({ detail });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${randomUUID()}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

@@ -1,6 +1,58 @@
-import swagger from '@fastify/swagger';
+import { STATUS_CODES } from 'node:http';
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
+import { ErrorReply } from './route-helpers.ts';
+
+/** What each error status means anywhere in the API (SPEC §3); the body is always `{detail}`. */
+const errorMeanings: Record<string, string> = {
+  '400': 'Malformed input; `detail` names the field.',
+  '401': 'Not authenticated: send `Authorization: Bearer <token>` or the session cookie.',
+  '403': 'Not allowed.',
+  '404': 'Unknown show, seat or resource.',
+  '409': 'Conflict with the current state; `detail` says which.',
+  '413': 'The request body is too large.',
+  '415': 'The request body is not JSON.',
+  '429': 'Rate limited; `detail` says when to try again.',
+  '503': 'The database is unreachable (answered within 5 s, with `Retry-After`).',
+};
+
+/** A response's description in the document: the schema's own, else what its status means here. */
+function described(status: string, reply: TSchema): TSchema {
+  if (reply !== ErrorReply && (reply as { description?: string }).description !== undefined) {
+    return reply;
+  }
+  return { ...reply, description: errorMeanings[status] ?? STATUS_CODES[Number(status)] ?? status };
+}
+
+/**
+ * The route schemas say what is particular to a route; the answers the
+ * transport gives any route are added here, for the document only (the
+ * route's own schema, which Fastify compiled, is left alone): 503 when the
+ * database is gone, 413/415 for a body, 429 where a rate limit applies.
+ */
+const documentTransportErrors: SwaggerTransform = ({ schema, url, route }) => {
+  if (schema === undefined || (schema as { hide?: boolean }).hide === true) {
+    return { schema, url };
+  }
+  const own = (schema.response ?? {}) as Record<string, TSchema>;
+  const statuses = new Set(['503']);
+  if (schema.body !== undefined) {
+    statuses.add('400').add('413').add('415');
+  }
+  if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit !== undefined) {
+    statuses.add('429');
+  }
+  const response: Record<string, TSchema> = {};
+  for (const [status, reply] of Object.entries(own)) {
+    response[status] = described(status, reply);
+  }
+  for (const status of statuses) {
+    response[status] ??= described(status, ErrorReply);
+  }
+  return { schema: { ...schema, response }, url };
+};
 
 /** OpenAPI 3.1 generated from the route schemas: /openapi.json and an interactive UI at /docs. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -10,12 +62,15 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Boxoffice API',
         version: '0.1.0',
-        description: 'Movie ticket booking that never sells a seat twice. Errors are `{"detail": "<one sentence>"}`.',
+        description:
+          'Movie ticket booking that never sells a seat twice. Errors are `{"detail": "<one sentence>"}`. ' +
+          'Every response carries `x-request-id`: send a sane one (letters, digits, `._:-`, up to 128) and it is kept, else one is made.',
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token from POST /api/auth/login' } },
       },
     },
+    transform: documentTransportErrors,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -89,7 +89,10 @@ function fieldName(error: ErrorObject): string {
   if (error.keyword === 'required') {
     parts.push(String(error.params['missingProperty']));
   }
-  return parts.map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~')).join('.');
+  // rows/0/kind → rows[0].kind
+  return parts
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`), '');
 }
 
 /** One sentence naming the field, e.g. "seat_id must be an integer." */
@@ -131,6 +134,12 @@ export function describeValidationError(error: ErrorObject, context: string | un
       return `${subject} must be one of: ${(params['allowedValues'] as unknown[]).map(String).join(', ')}.`;
     case 'const':
       return `${subject} must be ${JSON.stringify(params['allowedValue'])}.`;
+    case 'anyOf': {
+      const options = Array.isArray(error.schema) ? (error.schema as { const?: unknown }[]) : [];
+      return options.every((option) => 'const' in option)
+        ? `${subject} must be one of: ${options.map((option) => String(option.const)).join(', ')}.`
+        : `${subject} does not have an allowed form.`;
+    }
     case 'additionalProperties':
       return `${subject === 'The request body' ? 'The request body' : subject} has an unknown field: ${String(params['additionalProperty'])}.`;
     default:

@@ -1,24 +1,28 @@
 /**
  * The one error a domain throws to end a request: an HTTP status and one
  * sentence a person can act on. Extra fields (e.g. `conflicts`) are merged
- * into the JSON body next to `detail`.
+ * into the JSON body next to `detail`. `code` is an optional machine-readable
+ * reason (e.g. `seat_limit`) for counting refusals by kind; it is not sent.
  */
 export class AppError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly extra: Readonly<Record<string, unknown>> | undefined;
+  readonly code: string | undefined;
 
-  constructor(status: number, detail: string, extra?: Record<string, unknown>) {
+  constructor(status: number, detail: string, extra?: Record<string, unknown>, code?: string) {
     super(detail);
     this.name = 'AppError';
     this.status = status;
     this.detail = detail;
     this.extra = extra;
+    this.code = code;
   }
 }
 
 export const notFound = (detail: string): AppError => new AppError(404, detail);
-export const conflict = (detail: string, extra?: Record<string, unknown>): AppError => new AppError(409, detail, extra);
+export const conflict = (detail: string, extra?: Record<string, unknown>, code?: string): AppError =>
+  new AppError(409, detail, extra, code);
 export const badRequest = (detail: string): AppError => new AppError(400, detail);
 export const forbidden = (detail: string): AppError => new AppError(403, detail);
 export const unauthorized = (detail: string): AppError => new AppError(401, detail);

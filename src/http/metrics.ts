@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { poolStats, type Database } from '../db/database.ts';
+import { AppError } from '../shared/errors.ts';
+
+/** The label of requests no route matched (404, 405): raw URLs would make one time series per typo. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** What the domains report after their transaction committed (STYLE §6); nothing here knows a domain. */
+export type Metrics = {
+  seatsHeld(count: number): void;
+  seatsBooked(count: number): void;
+};
+
+/**
+ * GET /metrics in the Prometheus text format, from a registry of this app's
+ * own: tests build several apps in one process, and prom-client's global
+ * registry would mix their numbers and refuse the second registration.
+ */
+export async function registerMetrics(app: FastifyInstance, { db }: { db: Database }): Promise<Metrics> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its answer, by route pattern and status.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const holds = new Counter({
+    name: 'boxoffice_holds_total',
+    help: 'Seats held by successful hold requests (a re-hold of a seat one already holds counts again).',
+    registers: [registry],
+  });
+  const bookings = new Counter({
+    name: 'boxoffice_bookings_total',
+    help: 'Seats booked (a retried booking answered 200 books nothing and counts nothing).',
+    registers: [registry],
+  });
+  const conflicts = new Counter({
+    name: 'boxoffice_conflicts_total',
+    help: 'Requests answered 409, by the machine-readable reason of the error (held, booked, sales_closed, cancelled, seat_limit).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'boxoffice_db_pool_connections',
+    help: 'Database pool connections: total open, idle, and requests waiting for one.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    // Read at scrape time, so an outage shows in the next scrape without any query.
+    collect() {
+      const stats = poolStats(db);
+      if (stats !== undefined) {
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
+      }
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // A 409 is thrown after its transaction rolled back: nothing was written, the refusal itself is the event.
+  app.addHook('onError', async (_request, _reply, error) => {
+    if (error instanceof AppError && error.status === 409 && error.code !== undefined) {
+      conflicts.inc({ reason: error.code });
+    }
+  });
+  app.addHook('onClose', async () => {
+    registry.clear();
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+
+  return {
+    seatsHeld: (count) => holds.inc(count),
+    seatsBooked: (count) => bookings.inc(count),
+  };
+}
