@@ -5,7 +5,7 @@ import { bookingRoutes } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './http/error-handler.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, refuseWhileClosing } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerNotFound } from './http/not-found.ts';
@@ -23,7 +23,8 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    // Fastify's own closing 503 has its own body shape; ours below answers {detail}.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
@@ -38,6 +39,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   const metrics = await registerMetrics(app, { db });
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
+  refuseWhileClosing(app);
   app.addHook('onRequest', authenticate(db));
 
   await app.register(healthRoutes, { db });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
 import { AppError } from '../shared/errors.ts';
 import { describeValidationError } from './validation.ts';
@@ -16,6 +16,7 @@ export const httpErrors = {
   unsupportedMediaType: 'Send the request body as JSON with "Content-Type: application/json".',
   badUrl: 'The request URL is malformed.',
   notFound: 'Not found.',
+  shuttingDown: 'The server is restarting; please try again in a few seconds.',
   rateLimited: (seconds: number) => `Too many requests; try again in ${seconds} seconds.`,
 } as const;
 
@@ -108,4 +109,20 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * Once shutdown begins, requests that arrive on open keep-alive connections
+ * get a 503 `{detail}` (with Retry-After) while those already received finish.
+ */
+export function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) {
+      throw new AppError(503, httpErrors.shuttingDown);
+    }
+  });
 }
