@@ -12,9 +12,6 @@ import type { DB, SeatKind, SeatStatus, ShowtimeStatus } from '../db/schema.ts';
 /** A hold still in force at the moment of the statement. */
 const holdIsLive = sql<boolean>`(ss.status = 'held' AND ss.locked_until > now())`;
 
-/** What seat `s` costs at showtime `st` right now: premium seats the premium price, others the standard one. */
-const seatPrice = sql<number>`(CASE WHEN s.kind = 'premium' THEN st.premium_price_amount ELSE st.price_amount END)`;
-
 export type LockedShowSeat = {
   id: number;
   seat_id: number;
@@ -203,7 +200,16 @@ export function findShowHeaderQuery(db: Kysely<DB>, showId: number) {
     .innerJoin('halls as h', 'h.id', 'st.hall_id')
     .innerJoin('venues as v', 'v.id', 'h.venue_id')
     .innerJoin('movies as m', 'm.id', 'st.movie_id')
-    .select(['st.id as show_id', 'h.name as hall_name', 'v.name as venue_name', 'm.title as movie_title', 'st.starts_at'])
+    .select([
+      'st.id as show_id',
+      'h.name as hall_name',
+      'v.name as venue_name',
+      'm.title as movie_title',
+      'st.starts_at',
+      sql<string>`trim(st.currency)`.as('currency'),
+      'st.price_amount',
+      'st.premium_price_amount',
+    ])
     .where('st.id', '=', showId);
 }
 
@@ -216,7 +222,6 @@ export function selectLayoutSeatsQuery(db: Kysely<DB>, showId: number) {
   return db
     .selectFrom('show_seats as ss')
     .innerJoin('seats as s', 's.id', 'ss.seat_id')
-    .innerJoin('showtimes as st', 'st.id', 'ss.showtime_id')
     .select([
       's.id',
       's.row',
@@ -225,8 +230,6 @@ export function selectLayoutSeatsQuery(db: Kysely<DB>, showId: number) {
       sql<number | null>`CASE WHEN ${holdIsLive} THEN ss.locked_by_id END`.as('locked_by_id'),
       sql<Date | null>`CASE WHEN ${holdIsLive} THEN ss.locked_until END`.as('locked_until'),
       sql<SeatKind>`s.kind`.as('kind'),
-      seatPrice.as('price_amount'),
-      sql<string>`trim(st.currency)`.as('currency'),
       's.x',
       's.y',
     ])

@@ -46,6 +46,13 @@ const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && 
  * rules require (README.md here): per-user lock, then the ShowSeat rows
  * `FOR UPDATE` in ascending seat id, then the checks that need those locks.
  */
+type ShowPrices = { currency: string; price_amount: number; premium_price_amount: number };
+
+/** What a seat costs at a showtime: premium seats the premium price, every other kind the standard one. */
+function seatPrice(kind: LockedShowSeat['kind'], show: ShowPrices): Money {
+  return money(kind === 'premium' ? show.premium_price_amount : show.price_amount, show.currency);
+}
+
 type LockedSeats = { seats: LockedShowSeat[]; priceOf: (seat: LockedShowSeat) => { price_amount: number; currency: string } };
 
 async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedSeats> {
@@ -68,7 +75,10 @@ async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): P
   return {
     seats,
     // Premium seats cost the premium price; the price is the one in force now, under the lock.
-    priceOf: (seat) => ({ price_amount: seat.kind === 'premium' ? show.premium_price_amount : show.price_amount, currency: show.currency }),
+    priceOf: (seat) => {
+      const price = seatPrice(seat.kind, show);
+      return { price_amount: price.amount, currency: price.currency };
+    },
   };
 }
 
@@ -211,7 +221,10 @@ export async function getHallLayout(db: Database, showId: number, viewerId: numb
   await queries.releaseExpiredHolds(db, { showId, limit: 1000 });
   const seats = await queries.selectLayoutSeats(db, showId);
   return {
-    ...header,
+    show_id: header.show_id,
+    hall_name: header.hall_name,
+    venue_name: header.venue_name,
+    movie_title: header.movie_title,
     starts_at: header.starts_at.toISOString(),
     seats: seats.map((seat) => {
       const mine = seat.locked_by_id !== null && seat.locked_by_id === viewerId;
@@ -223,7 +236,7 @@ export async function getHallLayout(db: Database, showId: number, viewerId: numb
         locked_by: mine ? seat.locked_by_id : null,
         locked_until: seat.locked_until === null ? null : seat.locked_until.toISOString(),
         kind: seat.kind,
-        price: money(seat.price_amount, seat.currency),
+        price: seatPrice(seat.kind, header),
         x: seat.x,
         y: seat.y,
       };
