@@ -1,10 +1,11 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import sseModule, { type SSEPluginOptions } from '@fastify/sse';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { accountRoutes, authenticate } from './accounts/index.ts';
-import { bookingRoutes } from './booking/index.ts';
+import { bookingRoutes, releaseAllHolds, seatEventRoutes, startSeatEventHub } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
+import { listenerConfig, type Database } from './db/database.ts';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, refuseWhileClosing } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
@@ -12,6 +13,11 @@ import { registerNotFound } from './http/not-found.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { BODY_LIMIT_BYTES, registerSecurity, requestId } from './http/security.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { registerWeb } from './http/web.ts';
+
+// @fastify/sse is CommonJS: its module.exports is the fastify-plugin-wrapped plugin (decorating every
+// route's reply), which an ES default import receives, but its types describe that as the namespace.
+const sse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>;
 
 export type AppDeps = { config: Config; db: Database; logger: Logger };
 
@@ -40,12 +46,23 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
   refuseWhileClosing(app);
+  await registerWeb(app); // before authentication: the web app's files need no session lookup
   app.addHook('onRequest', authenticate(db));
 
   await app.register(healthRoutes, { db });
-  await app.register(accountRoutes, { db, config });
+  // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
+  await app.register(accountRoutes, { db, config, onLogout: (userId: number) => releaseAllHolds(db, userId) });
   await app.register(catalogRoutes, { db });
   await app.register(catalogAdminRoutes, { db });
   await app.register(bookingRoutes, { db, config, metrics });
+
+  const listener = listenerConfig(db);
+  if (listener === undefined) {
+    throw new Error('buildApp needs a Database made by createDatabase, to open its seat event listener.');
+  }
+  const hub = startSeatEventHub(listener, logger);
+  app.addHook('onClose', () => hub.close());
+  await app.register(sse, { heartbeatInterval: 15_000 });
+  await app.register(seatEventRoutes, { db, hub });
   return app;
 }

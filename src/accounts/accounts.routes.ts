@@ -8,7 +8,14 @@ import { Credentials, LoginBody, LoginReply, RegisterReply, User } from './accou
 import * as accounts from './accounts.service.ts';
 import { SESSION_COOKIE, currentUser, requireUser } from './auth.ts';
 
-export async function accountRoutes(app: FastifyInstance, { db, config }: { db: Database; config: Config }): Promise<void> {
+export type AccountRouteOptions = {
+  db: Database;
+  config: Config;
+  /** Runs after a logout revoked the token (the app gives back the user's seat holds). */
+  onLogout?: (userId: number) => Promise<unknown>;
+};
+
+export async function accountRoutes(app: FastifyInstance, { db, config, onLogout }: AccountRouteOptions): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post(
@@ -66,6 +73,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config }: { db: 
     },
     async (request, reply) => {
       await accounts.logOut(db, request.sessionToken ?? '');
+      await onLogout?.(currentUser(request).id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);
     },

@@ -6,11 +6,15 @@ export const bookingErrors = {
   seatBooked: 'Seat already booked.',
   salesClosed: 'Sales for this show have closed.',
   showCancelled: 'Show has been cancelled.',
+  notYourHold: 'You do not hold this seat, so there is nothing to release.',
   seatLimit: 'Seat limit reached.',
   actingForOther: 'user_id must be your own id: you can only hold or book seats for yourself.',
 } as const;
 
 export const bookingReplies = {
   held: 'Seat held.',
+  heldMany: 'Seats held.',
+  released: 'Seat released.',
+  releasedMany: 'Seats released.',
   booked: 'Booking confirmed.',
 } as const;

@@ -117,6 +117,28 @@ export function markHeldQuery(db: Kysely<DB>, showSeatIds: readonly number[], us
     .returning(['seat_id', 'locked_until']);
 }
 
+export async function markAvailable(trx: Transaction<DB>, showSeatIds: readonly number[]): Promise<void> {
+  await trx
+    .updateTable('show_seats')
+    .set({ status: 'available', locked_by_id: null, locked_until: null })
+    .where('id', 'in', showSeatIds)
+    .execute();
+}
+
+/**
+ * Every live hold of a user, released, on any show. Locks with SKIP LOCKED: a
+ * row another transaction is deciding about right now is left to it (its
+ * hold, if it becomes one, expires on its own).
+ */
+export async function releaseHoldsOf(trx: Transaction<DB>, userId: number) {
+  const { rows } = await sql<{ showtime_id: number; seat_id: number }>`
+    UPDATE show_seats
+       SET status = 'available', locked_by_id = NULL, locked_until = NULL
+     WHERE id IN (SELECT id FROM show_seats WHERE locked_by_id = ${userId} AND status = 'held' ORDER BY id FOR UPDATE SKIP LOCKED)
+    RETURNING showtime_id, seat_id`.execute(trx);
+  return rows;
+}
+
 export type BookedSeat = { id: number; seat_id: number; price_amount: number; currency: string; reference: string };
 
 /**

@@ -4,14 +4,29 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { currentUser, requireUser } from '../accounts/index.ts';
 import { errorReplies, rateLimitPerMinute } from '../http/route-helpers.ts';
+import { money } from '../shared/money.ts';
 import { bookingReplies } from './booking.errors.ts';
-import { BookReply, ConflictReply, HoldReply, LayoutReply, MyBookingsQuery, MyBookingsReply, SeatBody, ShowParams } from './booking.schemas.ts';
+import {
+  BookReply,
+  BookSeatsReply,
+  ConflictReply,
+  DetailReply,
+  HoldReply,
+  HoldSeatsReply,
+  LayoutReply,
+  MyBookingsQuery,
+  MyBookingsReply,
+  ReleaseBody,
+  SeatBody,
+  SeatsBody,
+  ShowParams,
+} from './booking.schemas.ts';
 import * as booking from './booking.service.ts';
 
 /** Seat counts the routes report once the service call returned, i.e. after the commit (STYLE §6). */
 export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: number): void };
 
-/** The design's three endpoints (SPEC §5). */
+/** The design's three endpoints (SPEC §5), group holds and bookings, release, my bookings (SPEC §6). */
 export async function bookingRoutes(
   app: FastifyInstance,
   { db, config, metrics }: { db: Database; config: Config; metrics: SeatMetrics },
@@ -52,8 +67,8 @@ export async function bookingRoutes(
     async (request) => {
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
-      const { seats } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
-      metrics.seatsHeld(seats.length);
+      const { seats, newlyHeld } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      metrics.seatsHeld(newlyHeld);
       return { detail: bookingReplies.held, locked_until: seats[0]?.locked_until.toISOString() ?? '' };
     },
   );
@@ -74,14 +89,96 @@ export async function bookingRoutes(
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
       const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
-      // One seat: booked now, or (a retry) booked before and counted then.
-      metrics.seatsBooked(result.created ? 1 : 0);
+      metrics.seatsBooked(result.newlyBooked);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,
         booking_id: result.bookings[0]?.id ?? 0,
         reference: result.bookings[0]?.reference ?? '',
         price: result.total,
       });
+    },
+  );
+
+  const seatsBody = SeatsBody(config.maxSeatsPerUser);
+
+  api.post(
+    '/api/hold-seats/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: `Hold several seats for ${config.holdTtlSeconds} s, all or none`,
+        security: [{ bearer: [] }],
+        body: seatsBody,
+        response: { 200: HoldSeatsReply, 409: ConflictReply, ...errorReplies(400, 401, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const { seats, newlyHeld } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      metrics.seatsHeld(newlyHeld);
+      return { detail: bookingReplies.heldMany, seats: seats.map((seat) => ({ seat_id: seat.seat_id, locked_until: seat.locked_until.toISOString() })) };
+    },
+  );
+
+  api.post(
+    '/api/book-seats/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Book several seats (available or held by you) under one reference, all or none',
+        security: [{ bearer: [] }],
+        body: seatsBody,
+        response: { 200: BookSeatsReply, 201: BookSeatsReply, 409: ConflictReply, ...errorReplies(400, 401, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      metrics.seatsBooked(result.newlyBooked);
+      return reply.code(result.created ? 201 : 200).send({
+        detail: bookingReplies.booked,
+        reference: result.reference,
+        bookings: result.bookings.map((b) => ({ booking_id: b.id, seat_id: b.seat_id, price: money(b.price_amount, b.currency) })),
+        total: result.total,
+      });
+    },
+  );
+
+  api.post(
+    '/api/release-seat/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Give back a seat you hold',
+        security: [{ bearer: [] }],
+        body: ReleaseBody,
+        response: { 200: DetailReply, 409: ConflictReply, ...errorReplies(400, 401, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request) => {
+      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      return { detail: bookingReplies.released };
+    },
+  );
+
+  api.post(
+    '/api/release-seats/',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Give back several seats you hold, all or none',
+        security: [{ bearer: [] }],
+        body: seatsBody,
+        response: { 200: DetailReply, 409: ConflictReply, ...errorReplies(400, 401, 404, 429) },
+      },
+      ...seatWrite,
+    },
+    async (request) => {
+      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      return { detail: bookingReplies.releasedMany };
     },
   );
 

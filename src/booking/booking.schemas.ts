@@ -75,6 +75,33 @@ export const MyBookingsReply = Type.Object({
 export const ConflictReply = Type.Object({
   detail: Type.String(),
   conflicts: Type.Optional(
-    Type.Array(Type.Object({ seat_id: Type.Integer(), reason: Type.Union([Type.Literal('held'), Type.Literal('booked')]) })),
+    Type.Array(Type.Object({ seat_id: Type.Integer(), reason: Type.Union([Type.Literal('held'), Type.Literal('booked')]) }), {
+      description: 'every seat that stopped the request, and why',
+    }),
   ),
+  seat_ids: Type.Optional(Type.Array(Type.Integer(), { description: 'release: the seats you do not hold' })),
+});
+
+/** Several seats at once: all or nothing, at most MAX_SEATS_PER_USER, no duplicates. */
+export const SeatsBody = (maxSeats: number) =>
+  Type.Object({
+    show_id: Id('Showtime id'),
+    seat_ids: Type.Array(Id(), { minItems: 1, maxItems: maxSeats, uniqueItems: true, description: `1 to ${maxSeats} seat ids` }),
+  });
+export type SeatsBody = Static<ReturnType<typeof SeatsBody>>;
+
+export const ReleaseBody = Type.Object({ seat_id: Id('Physical seat id'), show_id: Id('Showtime id') });
+export type ReleaseBody = Static<typeof ReleaseBody>;
+export const DetailReply = Type.Object({ detail: Type.String() });
+
+export const HoldSeatsReply = Type.Object({
+  detail: Type.String(),
+  seats: Type.Array(Type.Object({ seat_id: Type.Integer(), locked_until: Time })),
+});
+
+export const BookSeatsReply = Type.Object({
+  detail: Type.String(),
+  reference: Type.String({ description: 'one booking reference for the whole group' }),
+  bookings: Type.Array(Type.Object({ booking_id: Type.Integer(), seat_id: Type.Integer(), price: Money })),
+  total: Money,
 });

@@ -9,6 +9,7 @@ import { conflict, forbidden, notFound, type AppError } from '../shared/errors.t
 import { money, type Money } from '../shared/money.ts';
 import { bookingErrors } from './booking.errors.ts';
 import * as queries from './booking.queries.ts';
+import { announceReleased, announceSeatChanges } from './seat-events.ts';
 import type { LockedShowSeat } from './booking.queries.ts';
 
 export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'>;
@@ -92,7 +93,21 @@ async function assertWithinSeatLimit(trx: Transaction<DB>, request: SeatRequest,
   }
 }
 
-export type HoldResult = { seats: { seat_id: number; locked_until: Date }[] };
+/**
+ * Releases expired holds of one show (or all shows) in passing, and announces
+ * them in the same transaction. SKIP LOCKED: never waits, so safe after our own locks.
+ */
+async function releaseExpired(trx: Transaction<DB>, options: { showId?: number; limit: number }): Promise<number> {
+  const released = await queries.releaseExpiredHolds(trx, options);
+  await announceReleased(trx, released);
+  return released.length;
+}
+
+export type HoldResult = {
+  seats: { seat_id: number; locked_until: Date }[];
+  /** How many of them this request newly held (a re-hold of one's own seat adds none). */
+  newlyHeld: number;
+};
 
 /**
  * Holds every requested seat for the caller, or none. Re-holding a seat the
@@ -121,15 +136,24 @@ export async function holdSeats(db: Database, settings: BookingSettings, request
     }
     await assertWithinSeatLimit(trx, request, toHold.length, settings);
     const held = toHold.length === 0 ? [] : await queries.markHeld(trx, toHold.map((s) => s.id), request.userId, settings.holdTtlSeconds);
-    await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
-    const all = [...alreadyMine, ...held.map((h) => ({ seat_id: h.seat_id, locked_until: h.locked_until ?? new Date() }))];
-    return { seats: all.sort((a, b) => a.seat_id - b.seat_id) };
+    const newlyHeld = held.map((h) => ({ seat_id: h.seat_id, locked_until: h.locked_until ?? new Date() }));
+    await announceSeatChanges(
+      trx,
+      request.showId,
+      newlyHeld.map((h) => ({ seat_id: h.seat_id, status: 'held', locked_until: h.locked_until.toISOString() })),
+    );
+    await releaseExpired(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
+    return { seats: [...alreadyMine, ...newlyHeld].sort((a, b) => a.seat_id - b.seat_id), newlyHeld: newlyHeld.length };
   });
 }
 
 export type BookResult = {
   /** false when every seat was already booked by the caller: a retried request, answered 200. */
   created: boolean;
+  /** Seats this request newly booked (the rest were the caller's already). */
+  newlyBooked: number;
+  /** The reference of this booking (of the earliest one, for a retry of earlier bookings). */
+  reference: string;
   bookings: queries.BookedSeat[];
   /** What the seats of this answer cost together, as paid. */
   total: Money;
@@ -141,10 +165,18 @@ export function newBookingReference(): string {
   return Array.from({ length: 8 }, () => REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)]).join('');
 }
 
-function bookResult(created: boolean, bookings: queries.BookedSeat[]): BookResult {
-  const sorted = [...bookings].sort((a, b) => a.seat_id - b.seat_id);
-  const currency = sorted[0]?.currency ?? 'EUR';
-  return { created, bookings: sorted, total: money(sorted.reduce((sum, b) => sum + b.price_amount, 0), currency) };
+function bookResult(created: queries.BookedSeat[], earlier: queries.BookedSeat[]): BookResult {
+  const sorted = [...created, ...earlier].sort((a, b) => a.seat_id - b.seat_id);
+  return {
+    created: created.length > 0,
+    newlyBooked: created.length,
+    reference: (created[0] ?? earlier[0])?.reference ?? '',
+    bookings: sorted,
+    total: money(
+      sorted.reduce((sum, b) => sum + b.price_amount, 0),
+      sorted[0]?.currency ?? 'EUR',
+    ),
+  };
 }
 
 /**
@@ -171,7 +203,7 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
       const mine = existing.map(({ user_id: _user, ...booking }) => booking);
       const toBook = seats.filter((s) => s.status !== 'booked');
       if (toBook.length === 0) {
-        return bookResult(false, mine);
+        return bookResult([], mine);
       }
       // A live hold of the caller's is already counted; an expired one or a free seat adds to the total.
       await assertWithinSeatLimit(trx, request, toBook.filter((s) => !holdIsLive(s)).length, settings);
@@ -183,8 +215,13 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
         newBookingReference(),
         toBook.map((seat) => ({ seat_id: seat.seat_id, ...priceOf(seat) })),
       );
-      await queries.releaseExpiredHolds(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
-      return bookResult(true, [...mine, ...created]);
+      await announceSeatChanges(
+        trx,
+        request.showId,
+        created.map((b) => ({ seat_id: b.seat_id, status: 'booked', locked_until: null })),
+      );
+      await releaseExpired(trx, { showId: request.showId, limit: RELEASE_IN_PASSING });
+      return bookResult(created, mine);
     });
   } catch (error) {
     // The last line of defence (the design's unique constraint): a second booking of a seat is a 409, never a 500.
@@ -218,7 +255,7 @@ export async function getHallLayout(db: Database, showId: number, viewerId: numb
   if (header === undefined) {
     throw notFound(bookingErrors.showNotFound);
   }
-  await queries.releaseExpiredHolds(db, { showId, limit: 1000 });
+  await db.transaction().execute((trx) => releaseExpired(trx, { showId, limit: 1000 }));
   const seats = await queries.selectLayoutSeats(db, showId);
   return {
     show_id: header.show_id,
@@ -248,12 +285,50 @@ export async function getHallLayout(db: Database, showId: number, viewerId: numb
 export async function sweepExpiredHolds(db: Database, batchSize = 1000): Promise<number> {
   let released = 0;
   for (;;) {
-    const rows = await queries.releaseExpiredHolds(db, { limit: batchSize });
-    released += rows.length;
-    if (rows.length < batchSize) {
+    const batch = await db.transaction().execute((trx) => releaseExpired(trx, { limit: batchSize }));
+    released += batch;
+    if (batch < batchSize) {
       return released;
     }
   }
+}
+
+export type ReleaseRequest = { userId: number; showId: number; seatIds: readonly number[] };
+
+/**
+ * Gives back seats the caller holds, all or none: a seat the caller does not
+ * hold (free, booked, someone else's, or an own hold already expired) is a 409
+ * naming it, and nothing is released.
+ */
+export async function releaseSeats(db: Database, request: ReleaseRequest): Promise<{ released: number }> {
+  return db.transaction().execute(async (trx) => {
+    const seatIds = [...new Set(request.seatIds)].sort((a, b) => a - b);
+    await queries.beginSeatWrite(trx, request.showId, request.userId);
+    const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
+    if (seats.length < seatIds.length) {
+      throw notFound((await queries.findShowState(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
+    }
+    const notMine = seats.filter((s) => !holdIsLive(s) || s.locked_by_id !== request.userId);
+    if (notMine.length > 0) {
+      throw conflict(bookingErrors.notYourHold, { seat_ids: notMine.map((s) => s.seat_id) }, 'not_held');
+    }
+    await queries.markAvailable(trx, seats.map((s) => s.id));
+    await announceSeatChanges(
+      trx,
+      request.showId,
+      seats.map((s) => ({ seat_id: s.seat_id, status: 'available', locked_until: null })),
+    );
+    return { released: seats.length };
+  });
+}
+
+/** Logging out gives back every seat the user holds, on every show. */
+export async function releaseAllHolds(db: Database, userId: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const released = await queries.releaseHoldsOf(trx, userId);
+    await announceReleased(trx, released);
+    return released.length;
+  });
 }
 
 export type MyBooking = {

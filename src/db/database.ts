@@ -46,6 +46,19 @@ export function createDatabase(pool: pg.Pool): Database {
 
 export type PoolStats = { total: number; idle: number; waiting: number };
 
+/**
+ * Settings for a connection of its own to the database behind `db`, for
+ * LISTEN (a listening connection cannot go back to a pool).
+ */
+export function listenerConfig(db: Database): pg.ClientConfig | undefined {
+  const pool = pools.get(db);
+  if (pool === undefined) {
+    return undefined;
+  }
+  const { connectionString, application_name: name } = pool.options as pg.PoolConfig;
+  return { connectionString, application_name: `${name ?? 'boxoffice'}-listener`, connectionTimeoutMillis: 2_000, keepAlive: true };
+}
+
 /** Connections of the pool behind `db` right now (undefined for a Database not made by createDatabase). */
 export function poolStats(db: Database): PoolStats | undefined {
   const pool = pools.get(db);

@@ -21,10 +21,14 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return pgCode(error) === '23503';
 }
 
-/** lock_timeout or statement_timeout fired: the database is alive but too busy. */
+/**
+ * The database is alive but could not finish this one now: lock_timeout or
+ * statement_timeout fired, or it broke a deadlock or a serialization conflict
+ * by aborting us. Worth a retry: a 503, not a 500.
+ */
 export function isTimeout(error: unknown): boolean {
   const code = pgCode(error);
-  return code === '55P03' || code === '57014';
+  return code === '55P03' || code === '57014' || code === '40P01' || code === '40001';
 }
 
 const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);

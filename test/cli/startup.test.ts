@@ -14,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../setup/database.ts';
 import { createShow, createUser, showSeatRows } from '../setup/factories.ts';
 import { withDatabaseName } from '../setup/global-setup.ts';
 import { httpClient } from '../setup/http.ts';
+import { freePort } from '../../src/shared/free-port.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin/boxoffice.js');
@@ -78,16 +79,6 @@ const runCli = (args: string[], env: Env, timeoutMs?: number) => launch(args, en
 /** Non-empty lines of some output. */
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Waits until the server answers /healthz 200, failing early with its output if it exits. */
 async function waitHealthy(server: Launched, baseUrl: string, timeoutMs: number): Promise<void> {
