@@ -1,16 +1,18 @@
 /**
- * Boxoffice benchmark: `npm run bench -- [--clients 32] [--seconds 5]`.
+ * Boxoffice benchmark: `npm run bench -- [--clients 32] [--seconds 5] [--viewers 1000]`.
  *
- * Sends the design's three endpoints through HTTP to a real `boxoffice start`
- * child process, and the same transactions straight to PostgreSQL with `pg`,
- * so that service ÷ database shows what HTTP, Fastify, validation and auth
- * cost. Everything it starts (database, server) it stops again, also on
- * Ctrl-C or an error. Loopback only.
+ * Sends the design's three endpoints and group bookings through HTTP to a
+ * real `boxoffice start` child process, and the same transactions straight to
+ * PostgreSQL with `pg`, so that service ÷ database shows what HTTP, Fastify,
+ * validation and auth cost; database only, what the NOTIFY inside every seat
+ * transaction costs; and (first, while the server is fresh) the SSE fan-out
+ * of seat events to many viewers of the server process. Everything it starts
+ * (database, server, viewers) it stops again, also on Ctrl-C or an error.
+ * Loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,11 +42,15 @@ import {
   type LockedShowSeat,
 } from '../src/booking/booking.queries.ts';
 import { newBookingReference } from '../src/booking/booking.service.ts';
+import { announceSeatChangesQuery, type SeatEvent } from '../src/booking/seat-events.ts';
 import { createHall, createMovie, createShowtime, createVenue } from '../src/catalog/index.ts';
 import { createDatabase, createPool, type Database } from '../src/db/database.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { isTimeout, isUniqueViolation } from '../src/db/pg-errors.ts';
 import type { DB } from '../src/db/schema.ts';
+import { connectAudience, type Audience } from './fan-out.ts';
+import { freePort } from '../src/shared/free-port.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BENCH_DATABASE = 'boxoffice_bench';
@@ -60,22 +66,34 @@ const MAX_SEATS_PER_USER = 1000;
 /** booking.service.ts: RELEASE_IN_PASSING for hold/book, 1000 for the layout. */
 const RELEASE_IN_PASSING = 100;
 const RELEASE_IN_LAYOUT = 1000;
+/** Group bookings: seats per request, and when a show counts as full (fewer unsold seats than this). */
+const GROUP_SIZE = 4;
+const FRESH_SHOW_BELOW = 100;
+/** "with NOTIFY ÷ without" below this is called a limit on booking throughput. */
+const NOTIFY_LIMIT_RATIO = 0.8;
+/** SSE fan-out: seat changes, their spacing, and how long after the last one stragglers may arrive. */
+const SSE_CHANGES = 20;
+const SSE_CHANGE_INTERVAL_MS = 250;
+const SSE_SETTLE_MS = 5_000;
+const SSE_WARMUP_VIEWERS = 50;
 
 /** Set by Ctrl-C / SIGTERM: loops stop, the run unwinds and stops what it started. */
 const interrupted = new AbortController();
 
 // ─── small helpers ──────────────────────────────────────────────────────────
 
-type Options = { clients: number; seconds: number };
+type Options = { clients: number; seconds: number; viewers: number };
 
 /**
  * Showtimes of the 500-seat hall. A distinct-seat request takes a seat no one
  * has touched in that run, so a run needs rate × seconds of them: room here
- * for 1,500 seat writes per second per core (a run that uses them all ends
- * early and says so).
+ * for 1,500 seat writes per second per core, twice over, since the NOTIFY
+ * comparison runs both its variants from one supply and group bookings use
+ * a show only up to FRESH_SHOW_BELOW (a run that uses them all ends early and
+ * says so).
  */
 function showCount(options: Options): number {
-  return Math.min(1000, Math.max(20, Math.ceil((os.cpus().length * options.seconds * 1500) / (ROWS * SEATS_PER_ROW))));
+  return Math.min(2000, Math.max(20, Math.ceil((2 * os.cpus().length * options.seconds * 1500) / (ROWS * SEATS_PER_ROW))));
 }
 
 function describe(error: unknown): string {
@@ -91,7 +109,7 @@ function at<T>(items: readonly T[], index: number): T {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 function checkInterrupted(): void {
@@ -109,21 +127,19 @@ function wholeNumber(raw: string, name: string, min: number, max: number): numbe
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
-    options: { clients: { type: 'string', default: '32' }, seconds: { type: 'string', default: '5' } },
+    options: {
+      clients: { type: 'string', default: '32' },
+      seconds: { type: 'string', default: '5' },
+      viewers: { type: 'string', default: '1000' },
+    },
   });
-  return { clients: wholeNumber(values.clients, 'clients', 1, 200), seconds: wholeNumber(values.seconds, 'seconds', 1, 60) };
+  return {
+    clients: wholeNumber(values.clients, 'clients', 1, 200),
+    seconds: wholeNumber(values.seconds, 'seconds', 1, 60),
+    viewers: wholeNumber(values.viewers, 'viewers', 1, 10_000),
+  };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function withDatabaseName(url: string, database: string): string {
   const parsed = new URL(url);
@@ -160,7 +176,17 @@ function createTeardown(): Teardown {
 /** One request: resolves to the HTTP status (or the one the service would answer), or undefined when there is no work left. */
 type Job = (client: number) => Promise<number | undefined>;
 
-type Stats = { requests: number; perSecond: number; p50: number; p99: number; statuses: Map<number, number>; ranOut: boolean };
+type Stats = {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  statuses: Map<number, number>;
+  ranOut: boolean;
+  /** Every request's latency, sorted (ms). */
+  latencies: Float64Array;
+};
 
 function percentile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN);
@@ -207,7 +233,16 @@ async function measure(name: string, concurrency: number, seconds: number, fn: J
     throw new Error(`${name}: ${describe(failure.reason)}`);
   }
   const sorted = Float64Array.from(latencies).sort();
-  return { requests: sorted.length, perSecond: sorted.length / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), statuses, ranOut };
+  return {
+    requests: sorted.length,
+    seconds: elapsed,
+    perSecond: sorted.length / elapsed,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    statuses,
+    ranOut,
+    latencies: sorted,
+  };
 }
 
 // ─── the database and the fixture ───────────────────────────────────────────
@@ -344,8 +379,10 @@ async function waitUntilHealthy(baseUrl: string, child: ChildProcess, output: ()
   }
 }
 
+type ServerHandle = { baseUrl: string; port: number; pid: number };
+
 /** `boxoffice start` as its own process, so the load generator does not share its event loop. */
-async function startServer(databaseUrl: string, teardown: Teardown): Promise<{ baseUrl: string; pid: number }> {
+async function startServer(databaseUrl: string, teardown: Teardown): Promise<ServerHandle> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/boxoffice.js'), 'start'], {
     cwd: ROOT,
@@ -372,7 +409,7 @@ async function startServer(databaseUrl: string, teardown: Teardown): Promise<{ b
   teardown.add('server process', () => stopChild(child));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(baseUrl, child, () => output);
-  return { baseUrl, pid: child.pid ?? 0 };
+  return { baseUrl, port, pid: child.pid ?? 0 };
 }
 
 type HttpClient = { get(path: string): Promise<number>; post(path: string, token: string, body: unknown): Promise<number>; close(): void };
@@ -430,40 +467,65 @@ async function send<R>(target: pg.Pool | pg.PoolClient, query: CompiledQuery<R>)
   return target.query<R & pg.QueryResultRow>(query.sql, [...query.parameters]);
 }
 
-/** BEGIN … COMMIT on one pooled connection, like Kysely's db.transaction(); a non-2xx answer rolls back, like the service's thrown error. */
+/**
+ * BEGIN … COMMIT on one pooled connection, like Kysely's db.transaction(); a
+ * non-2xx answer rolls back, like the service's thrown error. Database errors
+ * the service answers instead of failing on get its answer here too: a lock
+ * timeout or deadlock its 503 (pg-errors' isTimeout), a second booking of a
+ * seat its 409. Anything else ends the phase.
+ */
 async function transaction(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<number>): Promise<number> {
   const client = await pool.connect();
+  let status: number;
   try {
     await client.query('BEGIN');
-    const status = await body(client);
+    status = await body(client);
     await client.query(status < 300 ? 'COMMIT' : 'ROLLBACK');
-    client.release();
-    return status;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(true);
+    const rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    client.release(!rolledBack);
+    if (isTimeout(error)) {
+      return 503;
+    }
+    if (isUniqueViolation(error, 'bookings_showtime_seat_key')) {
+      return 409;
+    }
     throw error;
   }
+  client.release();
+  return status;
 }
 
-/**
- * lockRequestedSeats for one seat: the per-user advisory lock, then the
- * ShowSeat row FOR UPDATE; a status when the service would stop there.
- */
-type PricedSeat = LockedShowSeat & { price_amount: number; currency: string };
+type PricedSeat = { seat_id: number; price_amount: number; currency: string };
+type LockedSeats = { seats: LockedShowSeat[]; priceOf: (seat: LockedShowSeat) => PricedSeat };
 
-/** lockRequestedSeats: the per-user advisory lock, the ShowSeat row FOR UPDATE, then the show's state and prices. */
-async function lockSeat(client: pg.PoolClient, userId: number, seat: SeatRef): Promise<PricedSeat | number> {
-  await send(client, beginSeatWriteQuery(seat.showId, userId).compile(compiler));
-  const locked = (await send(client, lockShowSeatsQuery(compiler, seat.showId, [seat.seatId]).compile())).rows[0];
-  const show = (await send(client, findShowStateQuery(compiler, seat.showId).compile())).rows[0];
-  if (locked === undefined || show === undefined) {
+/**
+ * lockRequestedSeats: the per-user advisory lock, the ShowSeat rows FOR UPDATE
+ * in ascending seat id, then the show's state and prices; a status when the
+ * service would stop there.
+ */
+async function lockSeats(client: pg.PoolClient, userId: number, showId: number, seatIds: readonly number[]): Promise<LockedSeats | number> {
+  const sorted = [...new Set(seatIds)].sort((a, b) => a - b);
+  await send(client, beginSeatWriteQuery(showId, userId).compile(compiler));
+  const seats = (await send(client, lockShowSeatsQuery(compiler, showId, sorted).compile())).rows;
+  const show = (await send(client, findShowStateQuery(compiler, showId).compile())).rows[0];
+  if (show === undefined || seats.length < sorted.length) {
     return 404;
   }
   if (show.status === 'cancelled' || show.started) {
     return 409;
   }
-  return { ...locked, price_amount: locked.kind === 'premium' ? show.premium_price_amount : show.price_amount, currency: show.currency };
+  return {
+    seats,
+    priceOf: (seat) => ({
+      seat_id: seat.seat_id,
+      price_amount: seat.kind === 'premium' ? show.premium_price_amount : show.price_amount,
+      currency: show.currency,
+    }),
+  };
 }
 
 /** assertWithinSeatLimit: false when `adding` more seats would pass MAX_SEATS_PER_USER. */
@@ -475,49 +537,87 @@ async function withinSeatLimit(client: pg.PoolClient, userId: number, showId: nu
   return Number(rows[0]?.count ?? 0) + adding <= MAX_SEATS_PER_USER;
 }
 
+/** announceSeatChanges: the service's NOTIFY statement, sent only when there is something to announce. */
+async function announce(client: pg.PoolClient, showId: number, events: readonly SeatEvent[]): Promise<void> {
+  if (events.length > 0) {
+    await send(client, announceSeatChangesQuery(showId, events).compile(compiler));
+  }
+}
+
+/** releaseExpired in passing, announcing what it released (with `notify`), as the service does. */
+async function releaseExpired(client: pg.PoolClient, showId: number, notify: boolean): Promise<void> {
+  const { rows } = await send(client, releaseExpiredHoldsQuery({ showId, limit: RELEASE_IN_PASSING }).compile(compiler));
+  if (notify) {
+    await announce(
+      client,
+      showId,
+      rows.map((r) => ({ seat_id: r.seat_id, status: 'available', locked_until: null })),
+    );
+  }
+}
+
 const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
 
-/** holdSeats for one seat; answers the status the hold endpoint would. */
+/** holdSeats for one seat, with its NOTIFY; answers the status the hold endpoint would. */
 function databaseHold(pool: pg.Pool, userId: number, seat: SeatRef): Promise<number> {
   return transaction(pool, async (client) => {
-    const locked = await lockSeat(client, userId, seat);
+    const locked = await lockSeats(client, userId, seat.showId, [seat.seatId]);
     if (typeof locked === 'number') {
       return locked;
     }
-    if (locked.status === 'booked' || (holdIsLive(locked) && locked.locked_by_id !== userId)) {
+    const [current] = locked.seats;
+    if (current === undefined || current.status === 'booked' || (holdIsLive(current) && current.locked_by_id !== userId)) {
       return 409;
     }
-    if (!holdIsLive(locked)) {
+    if (!holdIsLive(current)) {
       if (!(await withinSeatLimit(client, userId, seat.showId, 1))) {
         return 409;
       }
-      await send(client, markHeldQuery(compiler, [locked.id], userId, HOLD_TTL_SECONDS).compile());
+      const held = await send(client, markHeldQuery(compiler, [current.id], userId, HOLD_TTL_SECONDS).compile());
+      await announce(
+        client,
+        seat.showId,
+        held.rows.map((h) => ({ seat_id: h.seat_id, status: 'held', locked_until: (h.locked_until ?? new Date()).toISOString() })),
+      );
     }
-    await send(client, releaseExpiredHoldsQuery({ showId: seat.showId, limit: RELEASE_IN_PASSING }).compile(compiler));
+    await releaseExpired(client, seat.showId, true);
     return 200;
   });
 }
 
-/** bookSeats for one seat; answers the status the book endpoint would. */
-function databaseBook(pool: pg.Pool, userId: number, seat: SeatRef): Promise<number> {
+/**
+ * bookSeats, all or none, with or without its NOTIFY statement (`notify`,
+ * for the cost comparison; the service always sends it). Answers the status
+ * the book endpoints would: 201 booked, 200 all already the caller's, 409.
+ */
+function databaseBookSeats(pool: pg.Pool, userId: number, showId: number, seatIds: readonly number[], notify: boolean): Promise<number> {
   return transaction(pool, async (client) => {
-    const locked = await lockSeat(client, userId, seat);
+    const locked = await lockSeats(client, userId, showId, seatIds);
     if (typeof locked === 'number') {
       return locked;
     }
-    if (locked.status === 'booked') {
-      // A retry of the caller's own booking answers 200; anyone else's is a conflict.
-      const { rows } = await send(client, findBookingsQuery(compiler, seat.showId, [seat.seatId]).compile());
-      return rows[0]?.user_id === userId ? 200 : 409;
-    }
-    if (holdIsLive(locked) && locked.locked_by_id !== userId) {
+    const { seats, priceOf } = locked;
+    const bookedSeatIds = seats.filter((s) => s.status === 'booked').map((s) => s.seat_id);
+    const existing = bookedSeatIds.length === 0 ? [] : (await send(client, findBookingsQuery(compiler, showId, bookedSeatIds).compile())).rows;
+    if (existing.some((b) => b.user_id !== userId) || seats.some((s) => holdIsLive(s) && s.locked_by_id !== userId)) {
       return 409;
     }
-    if (!(await withinSeatLimit(client, userId, seat.showId, holdIsLive(locked) ? 0 : 1))) {
+    const toBook = seats.filter((s) => s.status !== 'booked');
+    if (toBook.length === 0) {
+      return 200; // a retry: every seat was the caller's already
+    }
+    if (!(await withinSeatLimit(client, userId, showId, toBook.filter((s) => !holdIsLive(s)).length))) {
       return 409;
     }
-    await send(client, insertBookingsQuery(seat.showId, userId, newBookingReference(), [{ seat_id: locked.seat_id, price_amount: locked.price_amount, currency: locked.currency }]).compile(compiler));
-    await send(client, releaseExpiredHoldsQuery({ showId: seat.showId, limit: RELEASE_IN_PASSING }).compile(compiler));
+    const created = await send(client, insertBookingsQuery(showId, userId, newBookingReference(), toBook.map(priceOf)).compile(compiler));
+    if (notify) {
+      await announce(
+        client,
+        showId,
+        created.rows.map((b) => ({ seat_id: b.seat_id, status: 'booked', locked_until: null })),
+      );
+    }
+    await releaseExpired(client, showId, notify);
     return 201;
   });
 }
@@ -533,33 +633,114 @@ async function databaseLayout(pool: pg.Pool, showId: number): Promise<number> {
   return 200;
 }
 
+// ─── seat supplies ──────────────────────────────────────────────────────────
+
+type SeatGroup = { showId: number; seatIds: number[] };
+type GroupSupply = { next(): SeatGroup | undefined; booked(group: SeatGroup): void };
+
+/**
+ * GROUP_SIZE random seats of one show per request, in random order, drawn from
+ * the seats not yet known to be sold: the groups in flight at the same moment
+ * overlap (and the show's last seats are fought over) the way families racing
+ * for one show do. The next show once fewer than FRESH_SHOW_BELOW are unsold;
+ * undefined after the last show.
+ */
+function groupSeats(fixture: Fixture): GroupSupply {
+  let show = 0;
+  let unsold: number[] = [];
+  let position = new Map<number, number>();
+  const openShow = (): void => {
+    unsold = [...fixture.seatIds];
+    position = new Map(unsold.map((seatId, index) => [seatId, index]));
+  };
+  openShow();
+  return {
+    next: () => {
+      if (unsold.length < FRESH_SHOW_BELOW) {
+        if (show + 1 >= fixture.showIds.length) {
+          return undefined;
+        }
+        show++;
+        openShow();
+      }
+      const picked = new Set<number>();
+      while (picked.size < GROUP_SIZE) {
+        picked.add(at(unsold, Math.floor(Math.random() * unsold.length)));
+      }
+      return { showId: at(fixture.showIds, show), seatIds: [...picked] };
+    },
+    booked: (group) => {
+      if (group.showId !== fixture.showIds[show]) {
+        return;
+      }
+      for (const seatId of group.seatIds) {
+        const index = position.get(seatId);
+        const last = unsold.pop();
+        if (index === undefined || last === undefined) {
+          throw new Error(`seat ${seatId} of show ${group.showId} was booked twice`);
+        }
+        position.delete(seatId);
+        if (last !== seatId) {
+          unsold[index] = last;
+          position.set(last, index);
+        }
+      }
+    },
+  };
+}
+
+const overSeats =
+  (nextSeat: () => SeatRef | undefined, book: (client: number, seat: SeatRef) => Promise<number>): Job =>
+  async (client) => {
+    const seat = nextSeat();
+    return seat === undefined ? undefined : book(client, seat);
+  };
+
+const overGroups =
+  (supply: GroupSupply, book: (client: number, group: SeatGroup) => Promise<number>): Job =>
+  async (client) => {
+    const group = supply.next();
+    if (group === undefined) {
+      return undefined;
+    }
+    const status = await book(client, group);
+    if (status === 201) {
+      supply.booked(group);
+    }
+    return status;
+  };
+
 // ─── the phases ─────────────────────────────────────────────────────────────
 
 /** A phase makes a fresh Job per run, so each run gets its own seat supply. */
-type Phase = { name: string; writes: boolean; service: () => Job; database: () => Job };
+type Phase = {
+  name: string;
+  writes: boolean;
+  service: () => Job;
+  database: () => Job;
+  /** The only statuses the phase may answer; any other is reported and fails the run. */
+  allowed?: readonly number[];
+  /** Count the Booking rows of each measured run (seats booked/s, and the all-or-nothing check). */
+  countsBookings?: boolean;
+};
+
+const user = (fixture: Fixture, client: number): BenchUser => at(fixture.users, client);
 
 function phases(fixture: Fixture, http: HttpClient, pool: pg.Pool): Phase[] {
-  const user = (client: number): BenchUser => at(fixture.users, client);
   const body = (seat: SeatRef) => ({ seat_id: seat.seatId, show_id: seat.showId });
   const layoutShow = at(fixture.showIds, 0);
-  const overSeats =
-    (nextSeat: () => SeatRef | undefined, send: (client: number, seat: SeatRef) => Promise<number>): Job =>
-    async (client) => {
-      const seat = nextSeat();
-      return seat === undefined ? undefined : send(client, seat);
-    };
   return [
     {
       name: 'hold, distinct seats',
       writes: true,
-      service: () => overSeats(distinctSeats(fixture), (c, seat) => http.post('/api/hold-seat/', user(c).token, body(seat))),
-      database: () => overSeats(distinctSeats(fixture), (c, seat) => databaseHold(pool, user(c).id, seat)),
+      service: () => overSeats(distinctSeats(fixture), (c, seat) => http.post('/api/hold-seat/', user(fixture, c).token, body(seat))),
+      database: () => overSeats(distinctSeats(fixture), (c, seat) => databaseHold(pool, user(fixture, c).id, seat)),
     },
     {
       name: 'book, distinct seats',
       writes: true,
-      service: () => overSeats(distinctSeats(fixture), (c, seat) => http.post('/api/book-seat/', user(c).token, body(seat))),
-      database: () => overSeats(distinctSeats(fixture), (c, seat) => databaseBook(pool, user(c).id, seat)),
+      service: () => overSeats(distinctSeats(fixture), (c, seat) => http.post('/api/book-seat/', user(fixture, c).token, body(seat))),
+      database: () => overSeats(distinctSeats(fixture), (c, seat) => databaseBookSeats(pool, user(fixture, c).id, seat.showId, [seat.seatId], true)),
     },
     {
       name: `layout, ${ROWS * SEATS_PER_ROW} seats`,
@@ -570,20 +751,109 @@ function phases(fixture: Fixture, http: HttpClient, pool: pg.Pool): Phase[] {
     {
       name: `hold, ${CONTENDED_SEATS} contended seats`,
       writes: true,
-      service: () => overSeats(contendedSeats(fixture), (c, seat) => http.post('/api/hold-seat/', user(c).token, body(seat))),
-      database: () => overSeats(contendedSeats(fixture), (c, seat) => databaseHold(pool, user(c).id, seat)),
+      service: () => overSeats(contendedSeats(fixture), (c, seat) => http.post('/api/hold-seat/', user(fixture, c).token, body(seat))),
+      database: () => overSeats(contendedSeats(fixture), (c, seat) => databaseHold(pool, user(fixture, c).id, seat)),
+    },
+    {
+      name: `book ${GROUP_SIZE}-seat groups`,
+      writes: true,
+      allowed: [201, 409],
+      countsBookings: true,
+      service: () =>
+        overGroups(groupSeats(fixture), (c, group) =>
+          http.post('/api/book-seats/', user(fixture, c).token, { show_id: group.showId, seat_ids: group.seatIds }),
+        ),
+      database: () => overGroups(groupSeats(fixture), (c, group) => databaseBookSeats(pool, user(fixture, c).id, group.showId, group.seatIds, true)),
     },
   ];
 }
 
+/** The NOTIFY comparison: the same database-only booking, with and without the announceSeatChangesQuery statement. */
+type NotifyJobs = { without: Job; with: Job };
+/** Both jobs draw from one seat supply, since their runs take turns on the same showtimes. */
+type NotifyPhase = { name: string; allowed: readonly number[]; jobs: () => NotifyJobs };
+
+function notifyPhases(fixture: Fixture, pool: pg.Pool): NotifyPhase[] {
+  const bookSeat = (notify: boolean) => (c: number, seat: SeatRef) => databaseBookSeats(pool, user(fixture, c).id, seat.showId, [seat.seatId], notify);
+  const bookGroup = (notify: boolean) => (c: number, group: SeatGroup) =>
+    databaseBookSeats(pool, user(fixture, c).id, group.showId, group.seatIds, notify);
+  return [
+    {
+      name: 'book 1 seat',
+      allowed: [201],
+      jobs: () => {
+        const seats = distinctSeats(fixture);
+        return { without: overSeats(seats, bookSeat(false)), with: overSeats(seats, bookSeat(true)) };
+      },
+    },
+    {
+      name: `book ${GROUP_SIZE}-seat groups`,
+      allowed: [201, 409],
+      jobs: () => {
+        const groups = groupSeats(fixture);
+        return { without: overGroups(groups, bookGroup(false)), with: overGroups(groups, bookGroup(true)) };
+      },
+    },
+  ];
+}
+
+/** One Stats of several runs of the same job. */
+function mergeStats(parts: readonly Stats[]): Stats {
+  const latencies = Float64Array.from(parts.flatMap((p) => [...p.latencies])).sort();
+  const seconds = parts.reduce((sum, p) => sum + p.seconds, 0);
+  const statuses = new Map<number, number>();
+  for (const part of parts) {
+    for (const [status, count] of part.statuses) {
+      statuses.set(status, (statuses.get(status) ?? 0) + count);
+    }
+  }
+  return {
+    requests: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    latencies,
+    statuses,
+    ranOut: parts.some((p) => p.ranOut),
+  };
+}
+
+/**
+ * Without and with NOTIFY taking turns, 1 s each (the order flipping every
+ * turn), after a warm-up of both: a machine whose load drifts during the run
+ * (other processes, autovacuum) then weighs on both alike.
+ */
+async function runNotifyPair(phase: NotifyPhase, options: Options, pool: pg.Pool): Promise<NotifyResult> {
+  process.stderr.write(`  ${`${phase.name} — database, without / with NOTIFY`.padEnd(56)}`);
+  await resetSeats(pool);
+  const warmUp = phase.jobs();
+  await measure(`${phase.name} without NOTIFY (warm-up)`, options.clients, WARMUP_SECONDS / 2, warmUp.without);
+  await measure(`${phase.name} with NOTIFY (warm-up)`, options.clients, WARMUP_SECONDS / 2, warmUp.with);
+  await resetSeats(pool);
+  const jobs = phase.jobs();
+  const without: Stats[] = [];
+  const withNotify: Stats[] = [];
+  for (let turn = 0; turn < options.seconds; turn++) {
+    const order = turn % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const);
+    for (const variant of order) {
+      const stats = await measure(`${phase.name} ${variant} NOTIFY`, options.clients, 1, jobs[variant]);
+      (variant === 'with' ? withNotify : without).push(stats);
+    }
+  }
+  const result = { name: phase.name, without: mergeStats(without), with: mergeStats(withNotify) };
+  process.stderr.write(`${Math.round(result.without.perSecond)} / ${Math.round(result.with.perSecond)} req/s\n`);
+  return result;
+}
+
 /** A warm-up run (thrown away), then the measured run, each from fresh seats when the phase writes. */
-async function runTarget(name: string, phase: Phase, makeJob: () => Job, options: Options, pool: pg.Pool): Promise<Stats> {
-  process.stderr.write(`  ${name.padEnd(48)}`);
-  if (phase.writes) {
+async function runTarget(name: string, writes: boolean, makeJob: () => Job, options: Options, pool: pg.Pool): Promise<Stats> {
+  process.stderr.write(`  ${name.padEnd(56)}`);
+  if (writes) {
     await resetSeats(pool);
   }
   await measure(`${name} (warm-up)`, options.clients, WARMUP_SECONDS, makeJob());
-  if (phase.writes) {
+  if (writes) {
     await resetSeats(pool);
   }
   const stats = await measure(name, options.clients, options.seconds, makeJob());
@@ -591,29 +861,258 @@ async function runTarget(name: string, phase: Phase, makeJob: () => Job, options
   return stats;
 }
 
+/** Booking rows and references written since the last reset, i.e. by the measured run. */
+type Booked = { seats: number; references: number };
+
+async function countBookings(pool: pg.Pool): Promise<Booked> {
+  const { rows } = await pool.query<{ seats: string; refs: string }>('SELECT count(*) AS seats, count(DISTINCT reference) AS refs FROM bookings');
+  return { seats: Number(rows[0]?.seats ?? 0), references: Number(rows[0]?.refs ?? 0) };
+}
+
+/** What a run answered that it must not have, and whether its bookings were all or nothing; one sentence per problem. */
+function checkRun(name: string, stats: Stats, allowed: readonly number[] | undefined, booked: Booked | undefined): string[] {
+  const problems: string[] = [];
+  const unexpected = [...stats.statuses.entries()].filter(([status]) => allowed !== undefined && !allowed.includes(status));
+  if (unexpected.length > 0) {
+    const list = unexpected.map(([status, count]) => `${status}×${count}`).join(' ');
+    problems.push(`${name}: answered ${list}; only ${allowed?.join('/') ?? ''} may come back (a deadlock or lock timeout answers 503)`);
+  }
+  const created = stats.statuses.get(201) ?? 0;
+  if (booked !== undefined && (booked.references !== created || booked.seats !== created * GROUP_SIZE)) {
+    problems.push(`${name}: ${created} answers 201 but ${booked.references} references with ${booked.seats} seats in bookings (not all-or-nothing)`);
+  }
+  return problems;
+}
+
+// ─── SSE fan-out ────────────────────────────────────────────────────────────
+
+/** VmRSS of a process, in KiB (Linux /proc). */
+async function residentKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (match?.[1] === undefined) {
+    throw new Error(`no VmRSS in /proc/${pid}/status`);
+  }
+  return Number(match[1]);
+}
+
+/** TCP connections the server holds on its HTTP port, in any state but LISTEN (Linux /proc/net/tcp; the server is on 127.0.0.1). */
+async function serverConnections(port: number): Promise<number> {
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const localPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, local, , state]) => local?.endsWith(`:${localPort}`) === true && state !== '0A').length;
+}
+
+type FanOut = {
+  viewers: number;
+  connectSeconds: number;
+  rssBeforeKiB: number;
+  rssAfterKiB: number;
+  /** …and after the changes, the viewers still connected. */
+  rssSettledKiB: number;
+  /** Per change: from sending its hold to the last viewer receiving it (ms, sorted; changes some viewer missed are left out). */
+  toLast: Float64Array;
+  /** Per viewer × change pair that arrived (ms, sorted). */
+  toEach: Float64Array;
+  missed: number;
+  dropped: number;
+  seatEvents: number;
+  /** The server's TCP connections on its HTTP port before the viewers came, and after they left. */
+  connectionsBefore: number;
+  connectionsAfter: number;
+};
+
+type Round = {
+  audience: Audience;
+  /** performance.now() when each hold request was sent. */
+  sentAt: number[];
+  connectSeconds: number;
+  rssBeforeKiB: number;
+  rssAfterKiB: number;
+  connectionsBefore: number;
+};
+
+/**
+ * Seats freed, `viewers` viewers of the first show connected (each with its
+ * snapshot), then one hold through HTTP per watched seat, `intervalMs` apart,
+ * then up to SSE_SETTLE_MS for the last events to arrive. The caller closes
+ * the audience.
+ */
+async function viewAndHold(
+  fixture: Fixture,
+  http: HttpClient,
+  server: ServerHandle,
+  pool: pg.Pool,
+  teardown: Teardown,
+  round: { viewers: number; watched: readonly number[]; intervalMs: number },
+): Promise<Round> {
+  await resetSeats(pool);
+  const showId = at(fixture.showIds, 0);
+  const rssBeforeKiB = await residentKiB(server.pid);
+  const connectionsBefore = await serverConnections(server.port);
+  const connecting = performance.now();
+  const audience = await connectAudience({
+    baseUrl: server.baseUrl,
+    showId,
+    viewers: round.viewers,
+    watchedSeats: round.watched,
+    seatsPerShow: fixture.seatIds.length,
+    signal: interrupted.signal,
+  });
+  teardown.add('SSE viewers', async () => audience.close());
+  const connectSeconds = (performance.now() - connecting) / 1000;
+  const rssAfterKiB = await residentKiB(server.pid);
+
+  const token = at(fixture.users, 0).token;
+  const sentAt: number[] = [];
+  const first = performance.now();
+  for (const [change, seatId] of round.watched.entries()) {
+    await sleep(first + change * round.intervalMs - performance.now());
+    checkInterrupted();
+    sentAt.push(performance.now());
+    const status = await http.post('/api/hold-seat/', token, { show_id: showId, seat_id: seatId });
+    if (status !== 200) {
+      throw new Error(`SSE fan-out: the hold of seat ${seatId} answered ${status}`);
+    }
+  }
+  const settle = performance.now() + SSE_SETTLE_MS;
+  while (audience.received() < round.viewers * round.watched.length && performance.now() < settle) {
+    checkInterrupted();
+    await sleep(20);
+  }
+  return { audience, sentAt, connectSeconds, rssBeforeKiB, rssAfterKiB, connectionsBefore };
+}
+
+/**
+ * `--viewers` viewers of one show on the server process, then SSE_CHANGES
+ * holds through HTTP, SSE_CHANGE_INTERVAL_MS apart, each on a different seat,
+ * timed from sending the hold to each viewer's `seat` event of it. Runs on a
+ * fresh server, first, so its RSS before the viewers is not the heap the load
+ * phases grew; a small untimed round first warms up the paths it takes.
+ */
+async function measureFanOut(fixture: Fixture, http: HttpClient, server: ServerHandle, options: Options, pool: pg.Pool, teardown: Teardown): Promise<FanOut> {
+  process.stderr.write(`  SSE fan-out, ${options.viewers} viewers`.padEnd(58));
+  const warmUp = await viewAndHold(fixture, http, server, pool, teardown, {
+    viewers: Math.min(SSE_WARMUP_VIEWERS, options.viewers),
+    watched: fixture.seatIds.slice(0, 5),
+    intervalMs: 50,
+  });
+  warmUp.audience.close();
+
+  // One seat in each stretch of the hall.
+  const watched = Array.from({ length: SSE_CHANGES }, (_, change) => at(fixture.seatIds, Math.floor((change * fixture.seatIds.length) / SSE_CHANGES)));
+  const round = await viewAndHold(fixture, http, server, pool, teardown, { viewers: options.viewers, watched, intervalMs: SSE_CHANGE_INTERVAL_MS });
+  const { audience, sentAt } = round;
+  const toLast: number[] = [];
+  const toEach: number[] = [];
+  for (const [change, sent] of sentAt.entries()) {
+    let last = 0;
+    let all = true;
+    for (let viewer = 0; viewer < options.viewers; viewer++) {
+      const arrived = audience.arrivals[viewer * SSE_CHANGES + change] ?? Number.NaN;
+      if (Number.isNaN(arrived)) {
+        all = false;
+      } else {
+        toEach.push(arrived - sent);
+        last = Math.max(last, arrived - sent);
+      }
+    }
+    if (all) {
+      toLast.push(last);
+    }
+  }
+
+  const rssSettledKiB = await residentKiB(server.pid);
+  // Everyone leaves; the server must give back every stream's connection.
+  audience.close();
+  const closing = performance.now() + 10_000;
+  let connectionsAfter = await serverConnections(server.port);
+  while (connectionsAfter > round.connectionsBefore && performance.now() < closing) {
+    await sleep(50);
+    connectionsAfter = await serverConnections(server.port);
+  }
+  const fanOut: FanOut = {
+    viewers: options.viewers,
+    connectSeconds: round.connectSeconds,
+    rssBeforeKiB: round.rssBeforeKiB,
+    rssAfterKiB: round.rssAfterKiB,
+    rssSettledKiB,
+    toLast: Float64Array.from(toLast).sort(),
+    toEach: Float64Array.from(toEach).sort(),
+    missed: options.viewers * SSE_CHANGES - audience.received(),
+    dropped: audience.dropped(),
+    seatEvents: audience.seatEvents(),
+    connectionsBefore: round.connectionsBefore,
+    connectionsAfter,
+  };
+  process.stderr.write(`${percentile(fanOut.toLast, 0.5).toFixed(1)} ms to the last viewer (p50)\n`);
+  return fanOut;
+}
+
+function checkFanOut(fanOut: FanOut): string[] {
+  const problems: string[] = [];
+  if (fanOut.missed > 0 || fanOut.dropped > 0) {
+    problems.push(`SSE fan-out: ${fanOut.missed} viewer × change events missed, ${fanOut.dropped} streams dropped by the server`);
+  }
+  if (fanOut.connectionsAfter > fanOut.connectionsBefore) {
+    problems.push(
+      `SSE fan-out: the server still held ${fanOut.connectionsAfter} connections 10 s after every viewer left (${fanOut.connectionsBefore} before)`,
+    );
+  }
+  return problems;
+}
+
 // ─── the report ─────────────────────────────────────────────────────────────
 
-type Result = { phase: string; service: Stats; database: Stats };
-type Environment = { options: Options; postgres: string; where: string; serverPid: number; serverConnections: number };
+type Result = { phase: string; service: Stats; database: Stats; booked?: { service: Booked; database: Booked } };
+type NotifyResult = { name: string; without: Stats; with: Stats };
+type Environment = {
+  options: Options;
+  postgres: string;
+  where: string;
+  synchronousCommit: string;
+  serverPid: number;
+  serverConnections: number;
+};
 
 const num = (value: number, digits: number, width: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-').padStart(width);
+const share = (part: number, whole: number): string => `${whole === 0 ? '-' : Math.round((100 * part) / whole)} %`;
+const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 
 function statusCounts(stats: Stats): string {
   const parts = [...stats.statuses.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`);
   return `${parts.join(' ')}${stats.ranOut ? ' (ran out of seats)' : ''}`;
 }
 
-function report(env: Environment, results: Result[]): string {
+const serverErrors = (stats: Stats): number => [...stats.statuses.entries()].reduce((sum, [status, count]) => sum + (status >= 500 ? count : 0), 0);
+
+function header(env: Environment): string[] {
   const cpus = os.cpus();
-  const lines = [
+  return [
     '',
-    `Boxoffice bench: ${env.options.clients} concurrent clients, ${env.options.seconds} s per run after a ${WARMUP_SECONDS} s warm-up, loopback only`,
+    `Boxoffice bench: ${env.options.clients} concurrent clients, ${env.options.seconds} s per run after a ${WARMUP_SECONDS} s warm-up, ${env.options.viewers} SSE viewers, loopback only`,
     `machine     ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`,
     `node        ${process.version} (load generator and server)`,
-    `postgres    ${env.postgres}, ${env.where}`,
+    `postgres    ${env.postgres}, ${env.where}; synchronous_commit ${env.synchronousCommit}`,
     `service     child process \`bin/boxoffice.js start\` (pid ${env.serverPid}), ${env.serverConnections} database connections of its own pool; HTTP keep-alive, 1 socket per client`,
-    `database    pg.Pool of ${env.options.clients} (createPool), booking.queries.ts' builders compiled by Kysely and sent by pg; no HTTP, no auth lookup, no JSON`,
-    `seats       ${ROWS} rows × ${SEATS_PER_ROW}; distinct-seat runs draw from ${showCount(env.options)} showtimes of that hall, reset (and vacuumed) before each run`,
+    `database    pg.Pool of ${env.options.clients} (createPool), booking.queries.ts' builders and seat-events.ts' NOTIFY compiled by Kysely and sent by pg; no HTTP, no auth lookup, no JSON`,
+    `seats       ${ROWS} rows × ${SEATS_PER_ROW}; runs that write draw from ${showCount(env.options)} showtimes of that hall, reset (and vacuumed) before each run`,
+    '',
+    'How to read this: each phase runs the same work twice, through HTTP against the server process (service) and as',
+    "the service's own SQL sent straight to PostgreSQL (database only), so ratio = service ÷ database is what HTTP,",
+    'Fastify, validation, auth and JSON cost. req/s counts every answer from closed loops (each client sends its next',
+    'request when the last one answered), 409s included: a lost race is an answer, not an error. p50/p99 are per',
+    'request. Load generator, server and PostgreSQL share this machine\'s cores, so compare numbers within one run (the',
+    'ratios, the with/without NOTIFY pair) rather than across machines; runs differ by ~10 % on their own.',
+  ];
+}
+
+function mainTable(results: Result[]): string[] {
+  const lines = [
     '',
     `${''.padEnd(26)}${'───── service (HTTP) ─────'.padStart(29)}   ${'───── database only ─────'.padStart(27)}`,
     `${'phase'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}   ${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(9)}`,
@@ -628,7 +1127,110 @@ function report(env: Environment, results: Result[]): string {
   for (const { phase, service, database } of results) {
     lines.push(`  ${phase.padEnd(26)}service ${statusCounts(service).padEnd(28)} database ${statusCounts(database)}`);
   }
-  return lines.join('\n');
+  return lines;
+}
+
+function groupSection(options: Options, result: Result | undefined): string[] {
+  if (result?.booked === undefined) {
+    return [];
+  }
+  const { booked } = result;
+  const row = (target: string, stats: Stats, seats: Booked): string => {
+    const created = stats.statuses.get(201) ?? 0;
+    const conflicts = stats.statuses.get(409) ?? 0;
+    return (
+      `  ${target.padEnd(10)}${num(stats.perSecond, 0, 8)}${num(seats.seats / stats.seconds, 0, 10)}` +
+      `${`${created} (${share(created, stats.requests)})`.padStart(16)}${`${conflicts} (${share(conflicts, stats.requests)})`.padStart(16)}` +
+      `${num(stats.p50, 2, 9)}${num(stats.p99, 2, 9)}${String(serverErrors(stats)).padStart(7)}`
+    );
+  };
+  const seatsPerSecond = (stats: Stats, seats: Booked): number => seats.seats / stats.seconds;
+  const deadlocks = serverErrors(result.service) + serverErrors(result.database);
+  return [
+    '',
+    `Group bookings: ${options.clients} clients, each request ${GROUP_SIZE} random seats of one show (POST /api/book-seats/), drawn from its`,
+    `unsold seats so the groups in flight overlap; the next show once fewer than ${FRESH_SHOW_BELOW} of ${ROWS * SEATS_PER_ROW} are unsold.`,
+    `  ${''.padEnd(10)}${'req/s'.padStart(8)}${'seats/s'.padStart(10)}${'201 booked'.padStart(16)}${'409 conflict'.padStart(16)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'5xx'.padStart(7)}`,
+    row('service', result.service, booked.service),
+    row('database', result.database, booked.database),
+    `  ratio (service ÷ database): ${num(result.service.perSecond / result.database.perSecond, 2, 0)} req/s, ` +
+      `${num(seatsPerSecond(result.service, booked.service) / seatsPerSecond(result.database, booked.database), 2, 0)} seats/s. ` +
+      `Every 201 is ${GROUP_SIZE} Booking rows under one reference (checked in SQL).`,
+    `  deadlocks: ${deadlocks}  (5xx answers of both runs; rows are locked in seat id order, so overlapping groups wait, never deadlock)`,
+  ];
+}
+
+function notifySection(results: NotifyResult[]): string[] {
+  if (results.length === 0) {
+    return [];
+  }
+  const lines = [
+    '',
+    'What NOTIFY costs (database only): the same booking transactions without and with the announceSeatChangesQuery',
+    'statement, taking turns 1 s at a time on the same showtimes. PostgreSQL serializes the commits of notifying',
+    "transactions on one global lock, held through the commit's WAL flush; the server process LISTENs, as in production.",
+    `${''.padEnd(22)}${'───── without NOTIFY ─────'.padStart(29)}   ${'────── with NOTIFY ──────'.padStart(27)}`,
+    `${'transaction'.padEnd(22)}${'req/s'.padStart(11)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}   ${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'with ÷ without'.padStart(17)}`,
+  ];
+  for (const { name, without, with: withNotify } of results) {
+    lines.push(
+      `${name.padEnd(22)}${num(without.perSecond, 0, 11)}${num(without.p50, 2, 9)}${num(without.p99, 2, 9)}   ` +
+        `${num(withNotify.perSecond, 0, 9)}${num(withNotify.p50, 2, 9)}${num(withNotify.p99, 2, 9)}${num(withNotify.perSecond / without.perSecond, 2, 17)}`,
+    );
+  }
+  lines.push('', 'Answers per run (a 409 rolls back, so it has nothing to notify):');
+  for (const { name, without, with: withNotify } of results) {
+    lines.push(`  ${name.padEnd(20)}without ${statusCounts(without).padEnd(24)} with ${statusCounts(withNotify)}`);
+  }
+  const cost = (r: NotifyResult): number => 1 - r.with.perSecond / r.without.perSecond;
+  const costs = results.map((r) => `${Math.round(100 * cost(r))} % (${r.name})`).join(' and ');
+  const limit = `${Math.round(100 * (1 - NOTIFY_LIMIT_RATIO))} %`;
+  lines.push(
+    ...(results.some((r) => r.with.perSecond / r.without.perSecond < NOTIFY_LIMIT_RATIO)
+      ? [
+          `  → NOTIFY LIMITS BOOKING THROUGHPUT here (it costs more than ${limit} of the req/s):`,
+          `    ${costs}. Batch or coalesce the notifications per show (issue 5, "Mind the cost").`,
+        ]
+      : [
+          `  → NOTIFY does not limit booking throughput here (${limit} of the req/s would count as a limit):`,
+          `    it costs ${costs}${results.some((r) => cost(r) < 0) ? '; a negative cost is run-to-run noise' : ''}.`,
+        ]),
+  );
+  return lines;
+}
+
+function fanOutSection(fanOut: FanOut | undefined): string[] {
+  if (fanOut === undefined) {
+    return [];
+  }
+  const perViewer = (fanOut.rssAfterKiB - fanOut.rssBeforeKiB) / fanOut.viewers;
+  const p = (sorted: Float64Array, q: number): string => num(percentile(sorted, q), 1, 7);
+  const pairs = fanOut.viewers * SSE_CHANGES;
+  return [
+    '',
+    `SSE fan-out (measured first, on the fresh server): ${fanOut.viewers} viewers of one show, GET /api/shows/{id}/events, one socket each`,
+    `  connected     ${fanOut.viewers} viewers, each with its snapshot of ${ROWS * SEATS_PER_ROW} seats, in ${fanOut.connectSeconds.toFixed(1)} s`,
+    `  server RSS    ${mib(fanOut.rssBeforeKiB)} before the viewers → ${mib(fanOut.rssAfterKiB)} once all connected (${perViewer >= 0 ? '+' : ''}${perViewer.toFixed(1)} KiB per viewer)`,
+    `                → ${mib(fanOut.rssSettledKiB)} after the changes. An upper bound per viewer: it includes the garbage of`,
+    `                ${fanOut.viewers} snapshot reads that V8 had not yet collected or given back.`,
+    `  ${SSE_CHANGES} holds through HTTP, ${SSE_CHANGE_INTERVAL_MS} ms apart, each timed from sending the hold request to the viewer's \`seat\` event:`,
+    `  to the LAST viewer   p50 ${p(fanOut.toLast, 0.5)} ms   p99 ${p(fanOut.toLast, 0.99)} ms   (over ${fanOut.toLast.length} changes: p99 is the slowest)`,
+    `  to each viewer       p50 ${p(fanOut.toEach, 0.5)} ms   p99 ${p(fanOut.toEach, 0.99)} ms   (over ${fanOut.toEach.length} viewer × change pairs)`,
+    `  missed: ${fanOut.missed}  (of ${pairs}; ${fanOut.seatEvents} seat events parsed, ${fanOut.dropped} streams dropped by the server)`,
+    `  disconnected  every viewer; the server's connections on its port back to ${fanOut.connectionsAfter} (${fanOut.connectionsBefore} before the viewers)`,
+    `  note          the load generator parses these ${pairs} events (and ${fanOut.viewers} snapshots) itself, on the same ${os.cpus().length} cores as`,
+    '                the server and PostgreSQL: its own queueing is part of these delays, so they are an upper bound.',
+  ];
+}
+
+function report(env: Environment, results: Result[], notify: NotifyResult[], fanOut: FanOut | undefined): string {
+  return [
+    ...header(env),
+    ...mainTable(results),
+    ...groupSection(env.options, results.find((r) => r.booked !== undefined)),
+    ...notifySection(notify),
+    ...fanOutSection(fanOut),
+  ].join('\n');
 }
 
 // ─── main ───────────────────────────────────────────────────────────────────
@@ -641,7 +1243,8 @@ async function sanityCheck(baseUrl: string, showId: number): Promise<void> {
   }
 }
 
-async function run(options: Options, teardown: Teardown): Promise<void> {
+/** Runs everything and prints the report; resolves with the checks that failed (the report is printed either way). */
+async function run(options: Options, teardown: Teardown): Promise<string[]> {
   process.stderr.write(`bench: starting PostgreSQL, ${showCount(options)} showtimes of a ${ROWS * SEATS_PER_ROW}-seat hall, ${options.clients} users …\n`);
   const database = await startDatabase(teardown);
   checkInterrupted();
@@ -649,25 +1252,55 @@ async function run(options: Options, teardown: Teardown): Promise<void> {
   checkInterrupted();
   const pool = createPool(database.url, { max: options.clients, applicationName: 'boxoffice-bench' });
   teardown.add('database-only pool', () => pool.end());
-  const postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+  const setting = async (name: string): Promise<string> => (await pool.query<Record<string, string>>(`SHOW ${name}`)).rows[0]?.[name] ?? '?';
+  const postgres = await setting('server_version');
+  const synchronousCommit = await setting('synchronous_commit');
   const server = await startServer(database.url, teardown);
   const http = httpClient(server.baseUrl, options.clients);
   teardown.add('HTTP agent', async () => http.close());
   await sanityCheck(server.baseUrl, at(fixture.showIds, 0));
 
   process.stderr.write('bench: measuring\n');
+  const problems: string[] = [];
+  const fanOut = await measureFanOut(fixture, http, server, options, pool, teardown);
+  problems.push(...checkFanOut(fanOut));
+
   const results: Result[] = [];
   let serverConnections = 0;
   for (const phase of phases(fixture, http, pool)) {
-    const service = await runTarget(`${phase.name} — service`, phase, phase.service, options, pool);
+    const service = await runTarget(`${phase.name} — service`, phase.writes, phase.service, options, pool);
+    const serviceBooked = phase.countsBookings === true ? await countBookings(pool) : undefined;
     const { rows } = await pool.query<{ n: number | string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'boxoffice'`,
     );
     serverConnections = Math.max(serverConnections, Number(rows[0]?.n ?? 0));
-    const database = await runTarget(`${phase.name} — database`, phase, phase.database, options, pool);
-    results.push({ phase: phase.name, service, database });
+    const database = await runTarget(`${phase.name} — database`, phase.writes, phase.database, options, pool);
+    const databaseBooked = phase.countsBookings === true ? await countBookings(pool) : undefined;
+    problems.push(
+      ...checkRun(`${phase.name}, service`, service, phase.allowed, serviceBooked),
+      ...checkRun(`${phase.name}, database`, database, phase.allowed, databaseBooked),
+    );
+    results.push({
+      phase: phase.name,
+      service,
+      database,
+      ...(serviceBooked !== undefined && databaseBooked !== undefined ? { booked: { service: serviceBooked, database: databaseBooked } } : {}),
+    });
   }
-  console.log(report({ options, postgres, where: database.where, serverPid: server.pid, serverConnections }, results));
+
+  const notify: NotifyResult[] = [];
+  for (const phase of notifyPhases(fixture, pool)) {
+    const pair = await runNotifyPair(phase, options, pool);
+    problems.push(
+      ...checkRun(`${phase.name} without NOTIFY`, pair.without, phase.allowed, undefined),
+      ...checkRun(`${phase.name} with NOTIFY`, pair.with, phase.allowed, undefined),
+    );
+    notify.push(pair);
+  }
+
+  const env = { options, postgres, where: database.where, synchronousCommit, serverPid: server.pid, serverConnections };
+  console.log(report(env, results, notify, fanOut));
+  return problems;
 }
 
 async function main(): Promise<number> {
@@ -675,7 +1308,7 @@ async function main(): Promise<number> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    console.error(`bench: ${describe(error)}\nUsage: npm run bench -- [--clients N] [--seconds S]`);
+    console.error(`bench: ${describe(error)}\nUsage: npm run bench -- [--clients N] [--seconds S] [--viewers V]`);
     return 2;
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -691,7 +1324,11 @@ async function main(): Promise<number> {
   const started = performance.now();
   let exitCode = 0;
   try {
-    await run(options, teardown);
+    const problems = await run(options, teardown);
+    if (problems.length > 0) {
+      exitCode = 1;
+      console.error(['', 'bench FAILED its checks:', ...problems.map((p) => `  - ${p}`)].join('\n'));
+    }
   } catch (error) {
     exitCode = interrupted.signal.aborted ? 130 : 1;
     if (exitCode === 1) {
