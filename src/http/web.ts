@@ -63,10 +63,12 @@ const wantsHtml = (request: FastifyRequest) => (request.headers.accept ?? '').in
 export async function registerWeb(app: FastifyInstance, { root = WEB_ROOT }: { root?: string } = {}): Promise<void> {
   const index = path.join(root, 'index.html');
   if (!existsSync(index)) {
-    app.log.warn(`The web app is not built (${path.relative(process.cwd(), index) || index} is missing); serving the API only. Run "npm run build" to build it.`);
+    const shown = path.relative(process.cwd(), index);
+    app.log.warn(`The web app is not built (${shown.startsWith('..') ? index : shown} is missing); serving the API only. Run "npm run build" to build it.`);
   }
   // serve: false: only reply.sendFile (etags, ranges, content types), no routes of its own.
-  await app.register(fastifyStatic, { root, serve: false, index: false, cacheControl: false });
+  // suppressWarning: a missing root is said once, above, in our words.
+  await app.register(fastifyStatic, { root, serve: false, index: false, cacheControl: false, suppressWarning: true });
 
   const send = (reply: FastifyReply, file: string, immutable: boolean): FastifyReply =>
     reply

@@ -21,7 +21,9 @@ function groupByReference(items: MyBooking[]): Group[] {
       group.seats.push(item);
     }
   }
-  return [...groups.values()];
+  const bySeat = (a: MyBooking, b: MyBooking) =>
+    a.seat.row.localeCompare(b.seat.row, undefined, { numeric: true }) || a.seat.number - b.seat.number;
+  return [...groups.values()].map((group) => ({ ...group, seats: group.seats.sort(bySeat) }));
 }
 
 export function BookingsPage() {

@@ -127,6 +127,7 @@ export function SchedulePage({ date, movieId, venueId }: Props) {
                 onKeyDown={(event) => onTabKey(event, index)}
               >
                 <span className="day-tab-name">{dayLabel(day)}</span>
+                {/* Spaces between the parts keep the accessible name readable ("Today Wed 25 Nov"); flex ignores them. */}{' '}
                 {index < 2 && <span className="day-tab-date">{dayDate(day)}</span>}
               </button>
             );
@@ -217,21 +218,22 @@ function ShowtimeLink({ showtime }: { showtime: Showtime }) {
     <Link to={`/shows/${showtime.id}`} className={`showtime${soldOut ? ' showtime--soldout' : ''}`}>
       <span className="showtime-time">
         <time dateTime={showtime.starts_at}>{formatTime(showtime.starts_at, showtime.venue.time_zone)}</time>
-      </span>
+      </span>{' '}
       <span className="showtime-where">
         {showtime.hall.name} · {showtime.venue.name}
-      </span>
+      </span>{' '}
       <span className="showtime-price">
         {formatMoney(showtime.price)}
         {showtime.premium_price.amount !== showtime.price.amount && (
-          <span className="showtime-premium"> · premium {formatMoney(showtime.premium_price)}</span>
+          <span className="showtime-premium"> · Premium {formatMoney(showtime.premium_price)}</span>
         )}
       </span>
       <span className="fill" aria-hidden="true">
         <span className="fill-bar" style={{ width: `${Math.round(taken * 100)}%` }} />
-      </span>
+      </span>{' '}
       <span className="showtime-seats">
-        {fullness}: {available} of {capacity} seats free
+        {soldOut ? 'Sold out' : `${available} of ${capacity} seats free`}
+        {!soldOut && taken >= 0.5 && <span className="showtime-fullness"> · {fullness}</span>}
       </span>
     </Link>
   );

@@ -146,25 +146,31 @@ export function ShowPage({ showId }: { showId: number }) {
     [state.seats, views],
   );
 
-  // Seats that stop being mine without my asking (a hold ran out, or was released elsewhere) are announced.
+  // Seats that stop being mine without my asking (a hold ran out, or was released elsewhere) are
+  // announced. Only confirmed holds count: a refused optimistic hold is reported by its own error.
   const expectedDrops = useRef(new Set<number>());
   const previousMine = useRef<MapSeat[]>([]);
+  // Holds made together run out together, a few hundred ms apart: one sentence for all of them.
+  const recentlyLost = useRef<{ seats: MapSeat[]; at: number }>({ seats: [], at: 0 });
   useEffect(() => {
+    const confirmed = mySeats.filter((seat) => !state.pendingHold.has(seat.id));
     const mine = new Set(mySeats.map((seat) => seat.id));
     const lostSeats = previousMine.current.filter((seat) => !mine.has(seat.id) && !expectedDrops.current.has(seat.id));
-    previousMine.current = mySeats;
+    previousMine.current = confirmed;
     for (const seat of mine) {
       expectedDrops.current.delete(seat);
     }
     if (lostSeats.length > 0 && userId !== null) {
-      const expired = state.granted;
-      dispatch({ type: 'expired', seatIds: lostSeats.map((seat) => seat.id).filter((id) => expired.has(id)) });
+      dispatch({ type: 'expired', seatIds: lostSeats.map((seat) => seat.id) });
+      const now = Date.now();
+      const seats = [...(now - recentlyLost.current.at < 5000 ? recentlyLost.current.seats : []), ...lostSeats];
+      recentlyLost.current = { seats, at: now };
       setNotice({
         tone: 'info',
-        text: `Your hold on ${lostSeats.map(seatLabel).join('; ')} ended, so ${lostSeats.length === 1 ? 'that seat was' : 'those seats were'} released.`,
+        text: `Your hold on ${seats.map(seatLabel).join('; ')} ended, so ${seats.length === 1 ? 'that seat was' : 'those seats were'} released.`,
       });
     }
-  }, [mySeats, userId, state.granted]);
+  }, [mySeats, userId, state.pendingHold]);
 
   // ── actions ──
   const goToLogin = useCallback(

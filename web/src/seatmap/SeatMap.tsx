@@ -124,7 +124,8 @@ function SeatShape({ view, kind, ids, pending }: { view: SeatView; kind: SeatKin
         width={SEAT_W}
         height={SEAT_H}
         rx={kind === 'wheelchair' ? 9 : 5}
-        fill={view === 'held' ? `url(#${ids.hatch})` : undefined}
+        // Inline, so that it wins over the stylesheet's fills: ids differ per map.
+        style={view === 'held' ? { fill: `url(#${ids.hatch})` } : undefined}
         strokeDasharray={pending ? '4 3' : undefined}
       />
       {kind === 'premium' && <rect className="seat-band" x="3" y="2.5" width={SEAT_W - 6} height="3.5" rx="1.75" />}
@@ -248,7 +249,8 @@ export function SeatMap({ seats, states, pending, onActivate, label, describedBy
   const coarse = typeof window !== 'undefined' && window.matchMedia?.('(pointer: coarse)').matches === true;
   // Fit the hall to the width, but never so small that a seat is hard to hit: then the map pans instead.
   const fit = containerWidth > 0 ? (containerWidth - 4) / geometry.width : 1;
-  const baseScale = Math.min(maxScale, Math.max(fit, coarse ? 0.7 : 0.4));
+  // On touch screens a cell is at least 24 px, the smallest comfortable target (WCAG 2.5.8).
+  const baseScale = Math.min(maxScale, Math.max(fit, coarse ? 0.8 : 0.4));
   const scale = baseScale * zoom;
   const minZoom = Math.min(1, fit / baseScale);
 
@@ -402,8 +404,8 @@ export function SeatMap({ seats, states, pending, onActivate, label, describedBy
           <button type="button" className="icon-button" onClick={() => changeZoom(zoom / ZOOM_STEP)} disabled={zoom <= minZoom + 1e-6} aria-label="Zoom out">
             −
           </button>
-          <button type="button" className="icon-button" onClick={() => changeZoom(1)} disabled={zoom === 1} aria-label="Reset zoom">
-            ⤢
+          <button type="button" className="icon-button icon-button--text" onClick={() => changeZoom(1)} disabled={zoom === 1} aria-label={`${Math.round(zoom * 100)}%, reset zoom`}>
+            {Math.round(zoom * 100)}%
           </button>
           <button type="button" className="icon-button" onClick={() => changeZoom(zoom * ZOOM_STEP)} disabled={zoom >= 4} aria-label="Zoom in">
             +
@@ -413,6 +415,9 @@ export function SeatMap({ seats, states, pending, onActivate, label, describedBy
       <div ref={scrollerRef} className={`seatmap-scroller${zoomable ? ' seatmap-scroller--pan' : ''}`} onPointerDown={onPointerDown}>
         {svg}
       </div>
+      {zoomable && containerWidth > 0 && geometry.width * scale > containerWidth + 1 && (
+        <p className="seatmap-pan-hint">Scroll or drag the map to see the whole hall.</p>
+      )}
     </div>
   );
 }
@@ -440,7 +445,8 @@ const legendItems: { view: SeatView; kind: SeatKind; text: string }[] = [
   { view: 'available', kind: 'premium', text: 'Premium' },
 ];
 
-export function SeatLegend({ only }: { only?: readonly string[] }) {
+/** The legend; `only` picks entries by their text, `rename` changes a text (a report has no "yours"). */
+export function SeatLegend({ only, rename = {} }: { only?: readonly string[]; rename?: Readonly<Record<string, string>> }) {
   return (
     <ul className="legend" aria-label="Legend">
       {legendItems
@@ -448,7 +454,7 @@ export function SeatLegend({ only }: { only?: readonly string[] }) {
         .map((item) => (
           <li key={item.text}>
             <SeatSwatch view={item.view} kind={item.kind} />
-            {item.text}
+            {rename[item.text] ?? item.text}
           </li>
         ))}
     </ul>

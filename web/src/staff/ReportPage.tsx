@@ -113,7 +113,7 @@ export default function ReportPage({ showId }: { showId: number }) {
 
           <section className="card" aria-labelledby="report-map-heading">
             <h2 id="report-map-heading">Seats by state</h2>
-            <SeatLegend only={['Available', 'Held by others', 'Booked', 'Wheelchair space', 'Premium']} />
+            <SeatLegend only={['Available', 'Held by others', 'Booked', 'Wheelchair space', 'Premium']} rename={{ 'Held by others': 'Held' }} />
             {seats.length > 0 && (
               <SeatMap
                 seats={seats}
@@ -156,13 +156,14 @@ function BookingsChart({ report }: { report: Report }) {
   }
   const hourLabel = (at: number) =>
     new Intl.DateTimeFormat(LOCALE, { timeZone: zone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(at));
+  const timeLabel = (at: number) => new Intl.DateTimeFormat(LOCALE, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(at));
   const max = Math.max(1, ...bars.map((b) => b.bookings));
   const width = 640;
   const height = 200;
   const left = 36;
   const bottom = 28;
   const plotW = width - left - 8;
-  const plotH = height - bottom - 12;
+  const plotH = height - bottom - 24;
   const step = plotW / bars.length;
   const barW = Math.max(2, Math.min(36, step * 0.7));
   const labelEvery = Math.ceil(bars.length / 6);
@@ -175,12 +176,12 @@ function BookingsChart({ report }: { report: Report }) {
         role="img"
         aria-label={`Bar chart: ${total} seats booked between ${hourLabel(bars[0]?.at ?? 0)} and ${hourLabel(bars.at(-1)?.at ?? 0)}; at most ${max} in one hour.`}
       >
-        <line x1={left} y1={12} x2={left} y2={12 + plotH} className="chart-axis" />
-        <line x1={left} y1={12 + plotH} x2={width - 8} y2={12 + plotH} className="chart-axis" />
-        <text x={left - 6} y={16} textAnchor="end" className="chart-label">
+        <line x1={left} y1={24} x2={left} y2={24 + plotH} className="chart-axis" />
+        <line x1={left} y1={24 + plotH} x2={width - 8} y2={24 + plotH} className="chart-axis" />
+        <text x={left - 6} y={28} textAnchor="end" className="chart-label">
           {max}
         </text>
-        <text x={left - 6} y={12 + plotH} textAnchor="end" className="chart-label">
+        <text x={left - 6} y={24 + plotH} textAnchor="end" className="chart-label">
           0
         </text>
         {bars.map((bar, i) => {
@@ -188,14 +189,19 @@ function BookingsChart({ report }: { report: Report }) {
           const x = left + i * step + (step - barW) / 2;
           return (
             <g key={bar.at}>
-              <rect x={x} y={12 + plotH - h} width={barW} height={Math.max(0, h)} rx="2" className="chart-bar">
+              <rect x={x} y={24 + plotH - h} width={barW} height={Math.max(0, h)} rx="2" className="chart-bar">
                 <title>
                   {hourLabel(bar.at)}: {bar.bookings} seats, {formatMoney(bar.revenue)}
                 </title>
               </rect>
+              {bars.length <= 24 && bar.bookings > 0 && (
+                <text x={x + barW / 2} y={24 + plotH - h - 4} textAnchor="middle" className="chart-value">
+                  {bar.bookings}
+                </text>
+              )}
               {i % labelEvery === 0 && (
                 <text x={x + barW / 2} y={height - 8} textAnchor="middle" className="chart-label">
-                  {new Intl.DateTimeFormat(LOCALE, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date(bar.at))}
+                  {i === 0 || new Date(bar.at).getUTCHours() === 0 ? hourLabel(bar.at) : timeLabel(bar.at)}
                 </text>
               )}
             </g>
