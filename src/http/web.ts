@@ -84,7 +84,8 @@ export async function registerWeb(app: FastifyInstance, { root = WEB_ROOT }: { r
     if (serverPaths.test(urlPath)) {
       return;
     }
-    const file = urlPath === '/' ? undefined : await fileFor(root, urlPath);
+    // The root is the app's front door whatever the client accepts (curl sends */*).
+    const file = urlPath === '/' ? (existsSync(index) ? 'index.html' : undefined) : await fileFor(root, urlPath);
     if (file !== undefined) {
       // Returning the reply makes Fastify wait until the file has been sent.
       return send(reply, file, urlPath.startsWith(IMMUTABLE_ASSETS));

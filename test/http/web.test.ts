@@ -55,6 +55,12 @@ describe('a built web app', () => {
     expect(reply.text).toContain('<div id="root">');
   });
 
+  it('when any client (curl: Accept */*) asks for /, then index.html too', async () => {
+    const reply = await built.http.get('/', { headers: { accept: '*/*' } });
+    expect(reply.status).toBe(200);
+    expect(reply.text).toContain('<div id="root">');
+  });
+
   it('when a browser asks for one of the app’s pages (a reload of /shows/7), then index.html', async () => {
     for (const page of ['/shows/7', '/login?next=%2Fshows%2F7', '/staff/reports/3', '/confirmation/7KQ2M9XD']) {
       const reply = await built.http.get(page, { headers: html });
