@@ -31,6 +31,23 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     return row.price_amount;
   }
 
+  it('when a logged-out visitor clicks a seat, then login leads back to the same show with that seat held', async () => {
+    const { showId } = await createShow(app.db, { rows: 2, seatsPerRow: 5 });
+    const user = await createUser(app.db);
+    context = await newContext(browser, app.baseUrl);
+    const page = await context.newPage();
+    await page.goto(`/shows/${showId}`);
+    await seat(page, 'A', 2).click();
+    await expect.poll(() => page.getByLabel('Username').isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await settledSeat(page, 'A', 2, 'held by you').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/shows/${showId}`);
+    const held = (await showSeatRows(app.db, showId)).filter((r) => r.status === 'held');
+    expect(held).toEqual([expect.objectContaining({ locked_by_id: user.id })]);
+  });
+
   it('when a user logs in, holds two seats and books them, then the confirmation and My bookings show the reference, seats and total', async () => {
     const { showId } = await createShow(app.db, { rows: 3, seatsPerRow: 6 });
     const user = await createUser(app.db);
