@@ -1,42 +1,23 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../setup/app.ts';
+import { describe, expect, it } from 'vitest';
 import { createShow, createUser } from '../setup/factories.ts';
-import { chromiumPath, startAppAndBrowser, newContext, openShow, seat, settledSeat, seriousAxeViolations, showDay } from './browser.ts';
+import { chromiumPath, browserSuite, openShow, seat, settledSeat, seriousAxeViolations, showDay } from './browser.ts';
 
 describe.skipIf(chromiumPath === null)('accessibility (axe-core)', () => {
-  let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    ({ app, browser } = await startAppAndBrowser());
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-  afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await app?.close();
-    }
-  });
+  const suite = browserSuite();
 
   it('when axe scans the schedule, the seat map with holds and the confirmation, then it finds nothing serious or critical', async () => {
-    const { showId } = await createShow(app.db, { rows: 3, seatsPerRow: 8 });
-    const [user, other] = await Promise.all([createUser(app.db), createUser(app.db)]);
+    const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 8 });
+    const [user, other] = await Promise.all([createUser(suite.app.db), createUser(suite.app.db)]);
     // Someone else's hold and booking, so every seat look is on the map.
     const [c1, c2] = [await seatId(showId, 'C', 1), await seatId(showId, 'C', 2)];
     for (const id of [c1, c2]) {
-      expect((await app.http.post('/api/hold-seat/', { show_id: showId, seat_id: id }, { token: other.token })).status).toBe(200);
+      expect((await suite.app.http.post('/api/hold-seat/', { show_id: showId, seat_id: id }, { token: other.token })).status).toBe(200);
     }
-    expect((await app.http.post('/api/book-seats/', { show_id: showId, seat_ids: [c2] }, { token: other.token })).status).toBe(201);
-    context = await newContext(browser, app.baseUrl, user);
+    expect((await suite.app.http.post('/api/book-seats/', { show_id: showId, seat_ids: [c2] }, { token: other.token })).status).toBe(201);
+    const context = await suite.open(user);
     const page = await context.newPage();
 
-    await page.goto(`/?date=${await showDay(app.db, showId)}`);
+    await page.goto(`/?date=${await showDay(suite.app.db, showId)}`);
     await page.locator(`a[href="/shows/${showId}"]`).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
 
@@ -53,14 +34,14 @@ describe.skipIf(chromiumPath === null)('accessibility (axe-core)', () => {
   });
 
   it('when a page has an image without a text alternative, then the axe helper reports it (control)', async () => {
-    context = await newContext(browser, app.baseUrl);
+    const context = await suite.open();
     const page = await context.newPage();
     await page.setContent('<!doctype html><html lang="en"><title>Control</title><main><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></html>');
     expect((await seriousAxeViolations(page)).map((v) => v.id)).toContain('image-alt');
   });
 
   async function seatId(showId: number, row: string, number: number): Promise<number> {
-    const found = await app.db
+    const found = await suite.app.db
       .selectFrom('seats')
       .innerJoin('showtimes', 'showtimes.hall_id', 'seats.hall_id')
       .select('seats.id')

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -35,8 +36,52 @@ export async function startAppAndBrowser(overrides: Partial<Config> = {}): Promi
   throw app.status === 'rejected' ? app.reason : browser.status === 'rejected' ? browser.reason : new Error('unreachable');
 }
 
+type ContextOptions = { width?: number; height?: number; mobile?: boolean };
+
+/**
+ * One app and one Chromium per test file, a fresh context per `open()`: the
+ * hooks close every context after each test and the browser and app after the
+ * file, also when a test fails.
+ */
+export function browserSuite(overrides: Partial<Config> = {}) {
+  let started: { app: TestApp; browser: Browser } | undefined;
+  let contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    started = await startAppAndBrowser(overrides);
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+    contexts = [];
+  });
+  afterAll(async () => {
+    try {
+      await started?.browser.close();
+    } finally {
+      await started?.app.close();
+    }
+  });
+  const running = () => {
+    if (started === undefined) {
+      throw new Error('the browser suite has not started');
+    }
+    return started;
+  };
+  return {
+    get app(): TestApp {
+      return running().app;
+    },
+    /** A new context on the app, logged in as `user` when given; closed after the test. */
+    async open(user?: TestUser, options: ContextOptions = {}): Promise<BrowserContext> {
+      const { app, browser } = running();
+      const context = await newContext(browser, app.baseUrl, user, options);
+      contexts.push(context);
+      return context;
+    },
+  };
+}
+
 /** A fresh context (own cookies and storage) on the app; logged in as `user` when given, through the session cookie. */
-export async function newContext(browser: Browser, baseUrl: string, user?: TestUser, options: { width?: number; height?: number; mobile?: boolean } = {}): Promise<BrowserContext> {
+export async function newContext(browser: Browser, baseUrl: string, user?: TestUser, options: ContextOptions = {}): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL: baseUrl,
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },

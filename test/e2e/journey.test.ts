@@ -1,40 +1,21 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../setup/app.ts';
+import { describe, expect, it } from 'vitest';
 import { bookingRows, createShow, createUser, showSeatRows } from '../setup/factories.ts';
-import { chromiumPath, startAppAndBrowser, focusedName, newContext, screenshot, seat, seatName, settledSeat, showDay } from './browser.ts';
+import { chromiumPath, browserSuite, focusedName, screenshot, seat, seatName, settledSeat, showDay } from './browser.ts';
 
 const euros = (minor: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(minor / 100);
 
 describe.skipIf(chromiumPath === null)('booking in the browser', () => {
-  let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-
-  beforeAll(async () => {
-    ({ app, browser } = await startAppAndBrowser());
-  });
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-  afterAll(async () => {
-    try {
-      await browser?.close();
-    } finally {
-      await app?.close();
-    }
-  });
+  const suite = browserSuite();
 
   async function showPrice(showId: number): Promise<number> {
-    const row = await app.db.selectFrom('showtimes').select('price_amount').where('id', '=', showId).executeTakeFirstOrThrow();
+    const row = await suite.app.db.selectFrom('showtimes').select('price_amount').where('id', '=', showId).executeTakeFirstOrThrow();
     return row.price_amount;
   }
 
   it('when a logged-out visitor clicks a seat, then login leads back to the same show with that seat held', async () => {
-    const { showId } = await createShow(app.db, { rows: 2, seatsPerRow: 5 });
-    const user = await createUser(app.db);
-    context = await newContext(browser, app.baseUrl);
+    const { showId } = await createShow(suite.app.db, { rows: 2, seatsPerRow: 5 });
+    const user = await createUser(suite.app.db);
+    const context = await suite.open();
     const page = await context.newPage();
     await page.goto(`/shows/${showId}`);
     await seat(page, 'A', 2).click();
@@ -44,19 +25,19 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await settledSeat(page, 'A', 2, 'held by you').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/shows/${showId}`);
-    const held = (await showSeatRows(app.db, showId)).filter((r) => r.status === 'held');
+    const held = (await showSeatRows(suite.app.db, showId)).filter((r) => r.status === 'held');
     expect(held).toEqual([expect.objectContaining({ locked_by_id: user.id })]);
   });
 
   it('when a user logs in, holds two seats and books them, then the confirmation and My bookings show the reference, seats and total', async () => {
-    const { showId } = await createShow(app.db, { rows: 3, seatsPerRow: 6 });
-    const user = await createUser(app.db);
+    const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 6 });
+    const user = await createUser(suite.app.db);
     const price = await showPrice(showId);
-    context = await newContext(browser, app.baseUrl);
+    const context = await suite.open();
     const page = await context.newPage();
 
     // Log in from the header, on the schedule day of the show.
-    await page.goto(`/?date=${await showDay(app.db, showId)}`);
+    await page.goto(`/?date=${await showDay(suite.app.db, showId)}`);
     await page.getByRole('link', { name: 'Log in' }).click();
     await expect.poll(() => page.getByLabel('Username').isVisible()).toBe(true);
     await screenshot(page, 'login');
@@ -83,7 +64,7 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await expect.poll(() => summary.getByText('Row B, seat 4', { exact: true }).isVisible()).toBe(true);
     expect(await summary.locator('.summary-total').innerText()).toContain(euros(2 * price));
     await page.getByRole('timer').waitFor();
-    expect((await showSeatRows(app.db, showId)).filter((r) => r.status === 'held' && r.locked_by_id === user.id)).toHaveLength(2);
+    expect((await showSeatRows(suite.app.db, showId)).filter((r) => r.status === 'held' && r.locked_by_id === user.id)).toHaveLength(2);
     await screenshot(page, 'seat-map-held');
 
     // Book → confirmation.
@@ -91,17 +72,17 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await page.getByRole('heading', { name: 'You’re booked!' }).waitFor();
     await page.getByText('Booking reference', { exact: true }).waitFor();
     const reference = (await page.locator('.ticket-code').innerText()).trim();
-    const rows = await bookingRows(app.db, showId);
+    const rows = await bookingRows(suite.app.db, showId);
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => r.user_id === user.id)).toBe(true);
-    const stored = await app.db.selectFrom('bookings').select(['reference', 'price_amount']).where('showtime_id', '=', showId).execute();
+    const stored = await suite.app.db.selectFrom('bookings').select(['reference', 'price_amount']).where('showtime_id', '=', showId).execute();
     expect(new Set(stored.map((b) => b.reference))).toEqual(new Set([reference]));
     expect(stored.reduce((sum, b) => sum + b.price_amount, 0)).toBe(2 * price);
     const ticket = await page.locator('.ticket').innerText();
     expect(ticket).toContain('Row B, seat 3');
     expect(ticket).toContain('Row B, seat 4');
     expect(ticket).toContain(euros(2 * price));
-    expect((await showSeatRows(app.db, showId)).filter((r) => r.status === 'booked')).toHaveLength(2);
+    expect((await showSeatRows(suite.app.db, showId)).filter((r) => r.status === 'booked')).toHaveLength(2);
     await screenshot(page, 'confirmation');
 
     // My bookings.
@@ -116,9 +97,9 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
   });
 
   it('when a user books with the keyboard only, then Tab, arrow keys, Space and Enter reach the confirmation', async () => {
-    const { showId } = await createShow(app.db, { rows: 3, seatsPerRow: 6 });
-    const user = await createUser(app.db);
-    context = await newContext(browser, app.baseUrl);
+    const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 6 });
+    const user = await createUser(suite.app.db);
+    const context = await suite.open();
     const page = await context.newPage();
 
     await page.goto(`/login?next=${encodeURIComponent(`/shows/${showId}`)}`);
@@ -153,7 +134,7 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'You’re booked!' }).waitFor();
     await page.getByText('Booking reference', { exact: true }).waitFor();
-    const rows = await bookingRows(app.db, showId);
+    const rows = await bookingRows(suite.app.db, showId);
     expect(rows.map((r) => r.user_id)).toEqual([user.id, user.id]);
   });
 });
