@@ -6,13 +6,16 @@ import { notFound } from '../shared/errors.ts';
 import { bookingErrors } from './booking.errors.ts';
 import * as queries from './booking.queries.ts';
 import { ShowParams } from './booking.schemas.ts';
-import type { HubMessage, SeatEvent, SeatEventHub } from './seat-events.ts';
+import type { HubMessage, SeatEvent, SeatEventHub, ShowStatus } from './seat-events.ts';
 
 /** Events a viewer may fall behind by before we drop it; EventSource reconnects and gets a fresh snapshot. */
 const MAX_PENDING_EVENTS = 500;
 
 type Snapshot = { show_id: number; seats: SeatEvent[] };
-type Outgoing = { event: 'snapshot'; data: Snapshot } | { event: 'seat'; data: SeatEvent };
+type Outgoing =
+  | { event: 'snapshot'; data: Snapshot }
+  | { event: 'seat'; data: SeatEvent }
+  | { event: 'show'; data: { show_id: number; status: ShowStatus } };
 
 /** Every seat's state now, as a viewer may see it: no user ids; an expired hold reads as available. */
 async function readSnapshot(db: Database, showId: number): Promise<Snapshot> {
@@ -46,6 +49,12 @@ async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: 
   };
   const deliver = (message: HubMessage): void => {
     if (message.type === 'resync') {
+      void resync().catch(() => undefined);
+      return;
+    }
+    if (message.type === 'show') {
+      // The showtime changed under the viewer (cancelled): say so, then the seats as they are now.
+      send({ event: 'show', data: { show_id: showId, status: message.status } });
       void resync().catch(() => undefined);
       return;
     }
@@ -93,7 +102,7 @@ export async function seatEventRoutes(app: FastifyInstance, { db, hub }: { db: D
         response: {
           200: {
             description:
-              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change. Never a user id.',
+              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when the showtime is cancelled. Never a user id.',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
           ...errorReplies(400, 404),

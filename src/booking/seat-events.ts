@@ -22,8 +22,12 @@ export const SEAT_EVENTS_CHANNEL = 'boxoffice_seat_events';
 
 export type SeatEvent = { seat_id: number; status: SeatStatus; locked_until: string | null };
 
-/** On the wire: {"s": show id, "c": [[seat id, status, locked_until], …]}, well under NOTIFY's 8000-byte limit per chunk. */
-type Payload = { s: number; c: [number, SeatStatus, string | null][] };
+/**
+ * On the wire: {"s": show id, "c": [[seat id, status, locked_until], …]}, well under NOTIFY's
+ * 8000-byte limit per chunk; or {"s": show id, "x": status} when the showtime itself changed.
+ */
+type Payload = { s: number; c?: [number, SeatStatus, string | null][]; x?: ShowStatus };
+export type ShowStatus = 'scheduled' | 'cancelled';
 const SEATS_PER_NOTIFICATION = 100;
 
 export async function announceSeatChanges(trx: Transaction<DB>, showId: number, events: readonly SeatEvent[]): Promise<void> {
@@ -43,6 +47,12 @@ export function announceSeatChangesQuery(showId: number, events: readonly SeatEv
   return sql`SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, payload) FROM unnest(${sql.val(payloads)}::text[]) AS payload`;
 }
 
+/** The showtime itself changed (e.g. staff cancelled it): viewers are told, and read the seats again. */
+export async function announceShowStatus(trx: Transaction<DB>, showId: number, status: ShowStatus): Promise<void> {
+  const payload: Payload = { s: showId, x: status };
+  await sql`SELECT pg_notify(${SEAT_EVENTS_CHANNEL}, ${JSON.stringify(payload)})`.execute(trx);
+}
+
 /** Groups released rows by show and announces them as available. */
 export async function announceReleased(trx: Transaction<DB>, released: readonly { showtime_id: number; seat_id: number }[]): Promise<void> {
   const byShow = new Map<number, SeatEvent[]>();
@@ -54,17 +64,24 @@ export async function announceReleased(trx: Transaction<DB>, released: readonly 
   }
 }
 
-function parsePayload(text: string | undefined): { showId: number; events: SeatEvent[] } | undefined {
+function parsePayload(text: string | undefined): { showId: number; message: HubMessage } | undefined {
   try {
     const payload = JSON.parse(text ?? '') as Payload;
-    return { showId: payload.s, events: payload.c.map(([seat_id, status, locked_until]) => ({ seat_id, status, locked_until })) };
+    if (payload.x !== undefined) {
+      return { showId: payload.s, message: { type: 'show', status: payload.x } };
+    }
+    const events = (payload.c ?? []).map(([seat_id, status, locked_until]) => ({ seat_id, status, locked_until }));
+    return { showId: payload.s, message: { type: 'seats', events } };
   } catch {
     return undefined;
   }
 }
 
-/** What a subscriber receives: seat changes, or "you may have missed some: read everything again". */
-export type HubMessage = { type: 'seats'; events: SeatEvent[] } | { type: 'resync' };
+/**
+ * What a subscriber receives: seat changes, a change of the showtime itself,
+ * or "you may have missed some: read everything again".
+ */
+export type HubMessage = { type: 'seats'; events: SeatEvent[] } | { type: 'show'; status: ShowStatus } | { type: 'resync' };
 type Subscriber = (message: HubMessage) => void;
 
 export type SeatEventHub = {
@@ -106,7 +123,7 @@ export function startSeatEventHub(config: pg.ClientConfig, log: Logger): SeatEve
     next.on('notification', (notification) => {
       const parsed = parsePayload(notification.payload);
       if (parsed !== undefined) {
-        broadcast(parsed.showId, { type: 'seats', events: parsed.events });
+        broadcast(parsed.showId, parsed.message);
       }
     });
     next.on('error', (error) => log.warn({ err: error }, 'seat event listener lost its connection'));

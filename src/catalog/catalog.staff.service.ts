@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { announceShowStatus } from '../booking/index.ts';
 import type { Database } from '../db/database.ts';
 import { isExclusionViolation, isUniqueViolation } from '../db/pg-errors.ts';
 import type { DB } from '../db/schema.ts';
@@ -378,6 +379,7 @@ export async function cancelShowtime(db: Database, id: number, actor: Actor): Pr
     await queries.lockShowSeatsOf(trx, [id]);
     await queries.markCancelled(trx, id);
     const holdsReleased = await queries.releaseHoldsOf(trx, id);
+    await announceShowStatus(trx, id, 'cancelled'); // delivered on commit, like every seat event
     const refunds = (await queries.selectRefunds(trx, id)).map(toRefund);
     const total = refunds.reduce((sum, refund) => sum + refund.price.amount, 0);
     await queries.recordAudit(trx, {

@@ -118,6 +118,14 @@ export function ShowPage({ showId }: { showId: number }) {
     stream.addEventListener('seat', (message: MessageEvent<string>) => {
       dispatch({ type: 'seat', event: JSON.parse(message.data) as SeatEvent });
     });
+    // The showtime itself changed while we watch (staff cancelled it); a fresh snapshot follows.
+    stream.addEventListener('show', (message: MessageEvent<string>) => {
+      const { status } = JSON.parse(message.data) as { status: Showtime['status'] };
+      setShowtime((current) => (current === null ? current : { ...current, status }));
+      if (status === 'cancelled') {
+        setNotice({ tone: 'error', text: 'This showtime has been cancelled: seats can no longer be held or booked.' });
+      }
+    });
     // Reconnecting (the browser retries) or gone for good (no such endpoint): read the map meanwhile.
     stream.onerror = () => startPolling();
     return () => {
