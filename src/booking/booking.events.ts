@@ -53,7 +53,7 @@ async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: 
       return;
     }
     if (message.type === 'show') {
-      // The showtime changed under the viewer (cancelled): say so, then the seats as they are now.
+      // The showtime changed under the viewer (cancelled, moved, re-priced, new seats): say so, then the seats as they are now.
       send({ event: 'show', data: { show_id: showId, status: message.status } });
       void resync().catch(() => undefined);
       return;
@@ -102,7 +102,7 @@ export async function seatEventRoutes(app: FastifyInstance, { db, hub }: { db: D
         response: {
           200: {
             description:
-              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when the showtime is cancelled. Never a user id.',
+              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when staff cancel or change the showtime (read it again). Never a user id.',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
           ...errorReplies(400, 404),

@@ -152,6 +152,9 @@ export async function updateHall(db: Database, id: number, patch: HallPatch, act
         await queries.insertSeats(trx, id, seats);
         await queries.insertShowSeatsFor(trx, showtimeIds);
         showtimesReseated = showtimeIds.length;
+        for (const showtimeId of showtimeIds) {
+          await announceShowStatus(trx, showtimeId, 'scheduled'); // viewers read the new seat map
+        }
       }
       // cleaning_minutes applies to showtimes scheduled from now on: the ones
       // already scheduled keep the hall busy for as long as they were planned
@@ -322,6 +325,9 @@ export async function updateShowtime(db: Database, id: number, patch: ShowtimePa
       }
       if (patch.price !== undefined || patch.premium_price !== undefined) {
         await queries.updateShowtimePrices(trx, id, { currency: price.currency, price_amount: price.amount, premium_price_amount: premium.amount });
+      }
+      if (moves || patch.price !== undefined || patch.premium_price !== undefined) {
+        await announceShowStatus(trx, id, 'scheduled'); // viewers read the show and its seats again
       }
       await queries.recordAudit(trx, { userId: actor.userId, action: 'update', entity: 'showtime', entityId: id, details: { changes: patch, before } });
       return getShowtime(trx, id);

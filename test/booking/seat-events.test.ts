@@ -130,6 +130,20 @@ describe('GET /api/shows/{show_id}/events', () => {
     await expect.poll(() => stream.events.filter((e) => e.event === 'snapshot').length).toBe(snapshotsBefore + 1);
   });
 
+  it('when staff re-price the showtime or change its seat map, then viewers are told to read it again', async () => {
+    const staff = await createUser(app.db, { staff: true });
+    const show = await createShow(app.db, { rows: 1, seatsPerRow: 2 });
+    const stream = await watch(app.baseUrl, show.showId);
+    const repriced = await app.http.send('PATCH', `/api/admin/showtimes/${show.showId}`, { price: { amount: 1500, currency: 'EUR' } }, { token: staff.token });
+    expect(repriced.status).toBe(200);
+    expect((await stream.next((e) => e.event === 'show')).data).toEqual({ show_id: show.showId, status: 'scheduled' });
+    const reseated = await app.http.send('PATCH', `/api/admin/halls/${show.hallId}`, { rows: [{ row: 'A', seats: 3 }] }, { token: staff.token });
+    expect(reseated.status).toBe(200);
+    await expect.poll(() => stream.events.filter((e) => e.event === 'show').length).toBe(2);
+    // The snapshot after it already has the new seat map.
+    await expect.poll(() => stream.events.filter((e) => e.event === 'snapshot').at(-1)!.data.seats.length).toBe(3);
+  });
+
   it('when a user logs out, then their holds are released and viewers hear it', async () => {
     const user = await createUser(app.db);
     const show = await createShow(app.db, { rows: 1, seatsPerRow: 3 });

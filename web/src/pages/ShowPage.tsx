@@ -118,10 +118,13 @@ export function ShowPage({ showId }: { showId: number }) {
     stream.addEventListener('seat', (message: MessageEvent<string>) => {
       dispatch({ type: 'seat', event: JSON.parse(message.data) as SeatEvent });
     });
-    // The showtime itself changed while we watch (staff cancelled it); a fresh snapshot follows.
+    // The showtime itself changed while we watch (staff cancelled it, moved it, re-priced it or
+    // changed the seat map): read it and the whole map again.
     stream.addEventListener('show', (message: MessageEvent<string>) => {
       const { status } = JSON.parse(message.data) as { status: Showtime['status'] };
       setShowtime((current) => (current === null ? current : { ...current, status }));
+      get<Showtime>(`/api/showtimes/${showId}`).then(setShowtime, () => undefined);
+      void refreshRef.current();
       if (status === 'cancelled') {
         setNotice({ tone: 'error', text: 'This showtime has been cancelled: seats can no longer be held or booked.' });
       }
