@@ -61,6 +61,21 @@ async function lockSeatsAndCountBookings(trx: Transaction<DB>, showtimeIds: read
   return queries.countBookings(trx, showtimeIds);
 }
 
+/**
+ * For deleting a venue, hall or movie: locks its showtimes and all their seats,
+ * refuses (409) when any seat is booked, else deletes the showtimes with their
+ * show_seats. Returns the ids of the deleted showtimes.
+ */
+async function deleteShowtimesUnder(trx: Transaction<DB>, scope: queries.ShowtimeScope, entity: 'venue' | 'hall' | 'movie'): Promise<number[]> {
+  const showtimeIds = await queries.lockShowtimesUnder(trx, scope);
+  if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
+    throw conflict(catalogErrors.deleteBooked(entity));
+  }
+  await queries.deleteShowSeats(trx, showtimeIds);
+  await queries.deleteShowtimes(trx, showtimeIds);
+  return showtimeIds;
+}
+
 // ── venues ─────────────────────────────────────────────────────────────────
 
 export async function updateVenue(db: Database, id: number, patch: VenuePatch, actor: Actor): Promise<Venue> {
@@ -97,13 +112,8 @@ export async function deleteVenue(db: Database, id: number, actor: Actor): Promi
     if ((await queries.lockVenue(trx, id)) === undefined) {
       throw notFound(catalogErrors.venueNotFound);
     }
-    const showtimeIds = await queries.lockShowtimesUnder(trx, { venueId: id });
-    if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
-      throw conflict(catalogErrors.deleteBooked('venue'));
-    }
+    const showtimeIds = await deleteShowtimesUnder(trx, { venueId: id }, 'venue');
     const seats = await queries.countSeatsUnder(trx, { venueId: id });
-    await queries.deleteShowSeats(trx, showtimeIds);
-    await queries.deleteShowtimes(trx, showtimeIds);
     const halls = await queries.deleteHalls(trx, { venueId: id });
     await queries.deleteVenue(trx, id);
     await queries.recordAudit(trx, {
@@ -181,13 +191,8 @@ export async function deleteHall(db: Database, id: number, actor: Actor): Promis
     if ((await queries.lockHall(trx, id)) === undefined) {
       throw notFound(catalogErrors.hallNotFound);
     }
-    const showtimeIds = await queries.lockShowtimesUnder(trx, { hallId: id });
-    if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
-      throw conflict(catalogErrors.deleteBooked('hall'));
-    }
+    const showtimeIds = await deleteShowtimesUnder(trx, { hallId: id }, 'hall');
     const seats = await queries.countSeatsUnder(trx, { hallId: id });
-    await queries.deleteShowSeats(trx, showtimeIds);
-    await queries.deleteShowtimes(trx, showtimeIds);
     await queries.deleteHalls(trx, { hallId: id });
     await queries.recordAudit(trx, {
       userId: actor.userId,
@@ -238,12 +243,7 @@ export async function deleteMovie(db: Database, id: number, actor: Actor): Promi
     if ((await queries.lockMovie(trx, id)) === undefined) {
       throw notFound(catalogErrors.movieNotFound);
     }
-    const showtimeIds = await queries.lockShowtimesUnder(trx, { movieId: id });
-    if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
-      throw conflict(catalogErrors.deleteBooked('movie'));
-    }
-    await queries.deleteShowSeats(trx, showtimeIds);
-    await queries.deleteShowtimes(trx, showtimeIds);
+    const showtimeIds = await deleteShowtimesUnder(trx, { movieId: id }, 'movie');
     await queries.deleteMovie(trx, id);
     await queries.recordAudit(trx, {
       userId: actor.userId,
