@@ -11,6 +11,8 @@ import { bookingErrors } from './booking.errors.ts';
 import * as queries from './booking.queries.ts';
 import { announceReleased, announceSeatChanges } from './seat-events.ts';
 import type { LockedShowSeat } from './booking.queries.ts';
+import type { LayoutReply, MyBookingsReply } from './booking.schemas.ts';
+import type { Static } from 'typebox';
 
 export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'>;
 
@@ -232,19 +234,8 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
   }
 }
 
-export type LayoutSeat = {
-  id: number;
-  row: string;
-  number: number;
-  status: 'available' | 'held' | 'booked';
-  locked_by: number | null;
-  locked_until: string | null;
-  kind: 'standard' | 'premium' | 'wheelchair';
-  price: Money;
-  x: number;
-  y: number;
-};
-export type Layout = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string; seats: LayoutSeat[] };
+/** The layout reply as its route schema declares it. */
+export type Layout = Static<typeof LayoutReply>;
 
 /**
  * The design's hall layout. Expired holds are released first and, in any
@@ -331,21 +322,7 @@ export async function releaseAllHolds(db: Database, userId: number): Promise<num
   });
 }
 
-export type MyBooking = {
-  booking_id: number;
-  reference: string;
-  booked_at: string;
-  price: Money;
-  seat: { id: number; row: string; number: number; kind: 'standard' | 'premium' | 'wheelchair' };
-  show: {
-    id: number;
-    starts_at: string;
-    status: 'scheduled' | 'cancelled';
-    movie: { id: number; title: string };
-    hall: { id: number; name: string };
-    venue: { id: number; name: string; city: string };
-  };
-};
+export type MyBooking = Static<typeof MyBookingsReply>['items'][number];
 
 /** The caller's bookings, newest first, one item per seat, with the price as paid. */
 export async function listMyBookings(db: Database, userId: number, query: { limit?: number | undefined; cursor?: string | undefined }) {
