@@ -58,7 +58,8 @@ function seatPrice(kind: LockedShowSeat['kind'], show: ShowPrices): Money {
 
 type LockedSeats = { seats: LockedShowSeat[]; priceOf: (seat: LockedShowSeat) => { price_amount: number; currency: string } };
 
-async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedSeats> {
+/** Takes the locks of a seat write and reads the show after them; 404 for an unknown show or seat. */
+async function lockSeats(trx: Transaction<DB>, request: SeatRequest) {
   const seatIds = [...new Set(request.seatIds)].sort((a, b) => a - b);
   await queries.beginSeatWrite(trx, request.showId, request.userId);
   const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
@@ -69,6 +70,12 @@ async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): P
   if (seats.length < seatIds.length) {
     throw notFound(bookingErrors.seatNotFound);
   }
+  return { seats, show };
+}
+
+/** lockSeats for a hold or a booking: the show must also still be on sale. */
+async function lockRequestedSeats(trx: Transaction<DB>, request: SeatRequest): Promise<LockedSeats> {
+  const { seats, show } = await lockSeats(trx, request);
   if (show.status === 'cancelled') {
     throw conflict(bookingErrors.showCancelled, undefined, 'cancelled');
   }
@@ -284,21 +291,15 @@ export async function sweepExpiredHolds(db: Database, batchSize = 1000): Promise
   }
 }
 
-export type ReleaseRequest = { userId: number; showId: number; seatIds: readonly number[] };
-
 /**
  * Gives back seats the caller holds, all or none: a seat the caller does not
  * hold (free, booked, someone else's, or an own hold already expired) is a 409
  * naming it, and nothing is released.
  */
-export async function releaseSeats(db: Database, request: ReleaseRequest): Promise<{ released: number }> {
+export async function releaseSeats(db: Database, request: SeatRequest): Promise<{ released: number }> {
   return db.transaction().execute(async (trx) => {
-    const seatIds = [...new Set(request.seatIds)].sort((a, b) => a - b);
-    await queries.beginSeatWrite(trx, request.showId, request.userId);
-    const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
-    if (seats.length < seatIds.length) {
-      throw notFound((await queries.findShowState(trx, request.showId)) === undefined ? bookingErrors.showNotFound : bookingErrors.seatNotFound);
-    }
+    // A hold may be given back even after the show started or was cancelled: no on-sale check.
+    const { seats } = await lockSeats(trx, request);
     const notMine = seats.filter((s) => !holdIsLive(s) || s.locked_by_id !== request.userId);
     if (notMine.length > 0) {
       throw conflict(bookingErrors.notYourHold, { seat_ids: notMine.map((s) => s.seat_id) }, 'not_held');
