@@ -4,6 +4,23 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Module boundaries (STYLE.md §1): imports flow from app.ts, main.ts and cli.ts
+// into the domains (accounts, catalog, booking), and from the domains into
+// the technical folders (db, http, shared), never back. The import strings are
+// relative, so these patterns match the folder names in them.
+const importsADomain = {
+  regex: '(^|/)(accounts|booking|catalog)(/|$)',
+  message: 'src/db, src/http and src/shared import no domain (accounts, catalog, booking).',
+};
+const catalogImportsBooking = {
+  regex: '(^|/)booking(/|$)',
+  message: 'The catalog never imports booking: it receives the booking functions it needs as ShowtimeSeats (catalog.ports.ts), passed in by app.ts, main.ts and cli.ts.',
+};
+const domainInternals = {
+  regex: '^\\.\\./(accounts|booking|catalog)/(?!index\\.ts$)',
+  message: 'Another domain is used only through its index.ts.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'web/dist/', 'test-results/', '.data/'] },
   js.configs.recommended,
@@ -47,4 +64,27 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // Module boundaries (docs/architecture.md): checked, not only written down.
+  {
+    files: ['src/db/**', 'src/http/**', 'src/shared/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [importsADomain] }] },
+  },
+  {
+    files: ['src/catalog/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [catalogImportsBooking, domainInternals] }] },
+  },
+  {
+    files: ['src/accounts/**', 'src/booking/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [domainInternals] }] },
+  },
+  // web/ talks to /api only: no import climbs out of web/ (into src/ or anywhere else), at any depth.
+  ...[1, 2, 3, 4, 5, 6].map((depth) => ({
+    files: [`web/${'*/'.repeat(depth - 1)}*.{js,ts,tsx}`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: `^(\\.\\./){${depth},}`, message: 'web/ imports nothing outside web/ (it talks to the server through /api only).' }] },
+      ],
+    },
+  })),
 );

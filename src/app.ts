@@ -1,12 +1,13 @@
 import sseModule, { type SSEPluginOptions } from '@fastify/sse';
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import { accountRoutes, authenticate } from './accounts/index.ts';
-import { bookingRoutes, releaseAllHolds, seatEventRoutes, startSeatEventHub } from './booking/index.ts';
+import { accountRoutes, authenticate, createSessionCache, SESSIONS_REVOKED_CHANNEL } from './accounts/index.ts';
+import { bookingRoutes, createLayoutCache, releaseAllHolds, SEAT_EVENTS_CHANNEL, seatEventRoutes, showtimeSeats, startSeatEventHub } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, refuseWhileClosing } from './http/error-handler.ts';
+import { startListener } from './db/listener.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, refuseWhileClosing, RequestLogController } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerNotFound } from './http/not-found.ts';
@@ -26,7 +27,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   const app = Fastify({
     loggerInstance: logger,
     genReqId: requestId,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Fastify's own closing 503 has its own body shape; ours below answers {detail}.
@@ -47,22 +48,31 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.decorateRequest('sessionToken', null);
   refuseWhileClosing(app);
   await registerWeb(app); // before authentication: the web app's files need no session lookup
-  app.addHook('onRequest', authenticate(db));
+  // One LISTEN connection per process, for seat events and session revocations.
+  const listenerSettings = listenerConfig(db);
+  if (listenerSettings === undefined) {
+    throw new Error('buildApp needs a Database made by createDatabase, to open its notification listener.');
+  }
+  const listener = startListener(listenerSettings, [SEAT_EVENTS_CHANNEL, SESSIONS_REVOKED_CHANNEL], logger);
+  const sessions = createSessionCache(listener);
+  const hub = startSeatEventHub(listener);
+  const cache = createLayoutCache(db, hub, logger);
+  app.addHook('onClose', async () => {
+    cache.close();
+    hub.close();
+    await listener.close();
+  });
+  app.addHook('onRequest', authenticate(db, sessions));
 
   await app.register(healthRoutes, { db });
   // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
-  await app.register(accountRoutes, { db, config, onLogout: (userId: number) => releaseAllHolds(db, userId) });
+  // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
+  await app.register(accountRoutes, { db, config, sessions, onLogout: (userId: number) => releaseAllHolds(db, userId, cache.apply) });
   await app.register(catalogRoutes, { db });
-  await app.register(catalogAdminRoutes, { db });
-  await app.register(bookingRoutes, { db, config, metrics });
-
-  const listener = listenerConfig(db);
-  if (listener === undefined) {
-    throw new Error('buildApp needs a Database made by createDatabase, to open its seat event listener.');
-  }
-  const hub = startSeatEventHub(listener, logger);
-  app.addHook('onClose', () => hub.close());
-  await app.register(sse, { heartbeatInterval: 15_000 });
-  await app.register(seatEventRoutes, { db, hub });
+  await app.register(catalogAdminRoutes, { db, showtimeSeats });
+  await app.register(bookingRoutes, { db, config, metrics, cache });
+  // Event data is JSON text built once for every viewer; anything else is serialized here.
+  await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });
+  await app.register(seatEventRoutes, { hub, cache });
   return app;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
-import { sweepExpiredHolds } from './booking/index.ts';
+import { showtimeSeats, sweepExpiredHolds } from './booking/index.ts';
 import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connectDatabase, type Connection } from './db/connect.ts';
@@ -18,11 +18,11 @@ Commands:
                              create a staff user, or reset its password
   sweep                      release expired seat holds once
   import --file cinema.json  add a whole venue (halls, seat maps, movies, showtimes) from
-                             one JSON file, all or nothing; see "Importing a cinema" in README.md
+                             one JSON file, all or nothing; see docs/import.md
   help                       show this text
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, PORT, ...);
-see README.md. Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
+see docs/configuration.md. Without DATABASE_URL the embedded PostgreSQL under DATA_DIR is used.`;
 
 class UsageError extends Error {}
 
@@ -88,7 +88,7 @@ async function run(argv: string[]): Promise<void> {
       return withDatabase(config, async () => 'The database schema is up to date.');
     case 'seed':
       return withDatabase(config, async ({ db }) => {
-        const { seeded, showtimes } = await seedDemoCinema(db);
+        const { seeded, showtimes } = await seedDemoCinema(db, showtimeSeats);
         return seeded ? `Seeded the demo cinema with ${showtimes} showtimes.` : 'The database already has venues; nothing seeded.';
       });
     case 'create-admin': {
@@ -115,7 +115,7 @@ async function run(argv: string[]): Promise<void> {
       }
       // Everything that needs no database is checked first, so a bad file fails fast and alone.
       const plan = planCinemaImport(await readUserFile(values.file), values.file);
-      return withDatabase(config, async ({ db }) => importedLine(await importCinema(db, plan)));
+      return withDatabase(config, async ({ db }) => importedLine(await importCinema(db, showtimeSeats, plan)));
     }
     default:
       throw new UsageError(`Unknown command "${command}"; run "boxoffice --help" for the list.`);

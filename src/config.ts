@@ -13,6 +13,10 @@ export type Config = Readonly<{
   adminPassword: string | undefined;
   logLevel: LogLevel;
   rateLimits: RateLimits;
+  /** Server processes (`WEB_CONCURRENCY`); more than 1 runs a primary that forks that many workers. */
+  webConcurrency: number;
+  /** Connections per server process (`DATABASE_POOL_SIZE`). */
+  databasePoolSize: number;
 }>;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -27,6 +31,13 @@ export type RateLimits = Readonly<{
 }>;
 
 export class ConfigError extends Error {}
+
+/**
+ * One server process by default: on the 2-core machine we measure on, shared
+ * with PostgreSQL and the load generator, a second process gained nothing
+ * measurable (docs/benchmark.md); set WEB_CONCURRENCY on a bigger machine.
+ */
+const DEFAULT_WEB_CONCURRENCY = 1;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -97,6 +108,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminUsername,
     adminPassword,
     logLevel,
+    webConcurrency: integer(env, 'WEB_CONCURRENCY', DEFAULT_WEB_CONCURRENCY, 1, 64),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
     rateLimits: Object.freeze({
       enabled: onOff(env, 'RATE_LIMITS', true),
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),

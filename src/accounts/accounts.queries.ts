@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
+import { revokedUserPayload, SESSIONS_REVOKED_CHANNEL } from './session-cache.ts';
 
 export type AuthUser = { id: number; username: string; is_staff: boolean };
 
@@ -37,20 +38,27 @@ export async function insertSession(db: Database, userId: number, tokenHash: str
   await db.insertInto('sessions').values({ user_id: userId, token_hash: tokenHash, expires_at: expiresAt }).execute();
 }
 
-export function findUserBySessionHash(db: Database, tokenHash: string): Promise<AuthUser | undefined> {
+export function findUserBySessionHash(db: Database, tokenHash: string) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(userColumns)
+    .select([...userColumns, 'sessions.expires_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', sql<Date>`now()`)
     .executeTakeFirst();
 }
 
+// Deleting sessions tells every process in the same statement, so each evicts its cached copy
+// (session-cache.ts); the NOTIFY is delivered on commit, never for a rollback.
+
 export async function deleteSession(db: Database, tokenHash: string): Promise<void> {
-  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  await sql`
+    WITH deleted AS (DELETE FROM sessions WHERE token_hash = ${tokenHash} RETURNING token_hash)
+    SELECT pg_notify(${SESSIONS_REVOKED_CHANNEL}, token_hash) FROM deleted`.execute(db);
 }
 
 export async function deleteSessionsOfUser(db: Database, userId: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await sql`
+    WITH deleted AS (DELETE FROM sessions WHERE user_id = ${userId} RETURNING 1)
+    SELECT pg_notify(${SESSIONS_REVOKED_CHANNEL}, ${revokedUserPayload(userId)}) WHERE EXISTS (SELECT FROM deleted)`.execute(db);
 }

@@ -8,14 +8,17 @@ import { Credentials, LoginBody, LoginReply, RegisterReply, User } from './accou
 import * as accounts from './accounts.service.ts';
 import { SESSION_COOKIE, currentUser, requireUser } from './auth.ts';
 
+import type { SessionCache } from './session-cache.ts';
+
 export type AccountRouteOptions = {
   db: Database;
   config: Config;
+  sessions: SessionCache;
   /** Runs after a logout revoked the token (the app gives back the user's seat holds). */
   onLogout?: (userId: number) => Promise<unknown>;
 };
 
-export async function accountRoutes(app: FastifyInstance, { db, config, onLogout }: AccountRouteOptions): Promise<void> {
+export async function accountRoutes(app: FastifyInstance, { db, config, sessions, onLogout }: AccountRouteOptions): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post(
@@ -72,7 +75,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config, onLogout
       onRequest: requireUser,
     },
     async (request, reply) => {
-      await accounts.logOut(db, request.sessionToken ?? '');
+      await accounts.logOut(db, sessions, request.sessionToken ?? '');
       await onLogout?.(currentUser(request).id);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send(null);

@@ -5,6 +5,7 @@ import { AppError, conflict } from '../shared/errors.ts';
 import { accountErrors } from './accounts.errors.ts';
 import * as queries from './accounts.queries.ts';
 import type { AuthUser } from './accounts.queries.ts';
+import type { SessionCache } from './session-cache.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 
 export type { AuthUser };
@@ -46,12 +47,26 @@ export async function logIn(db: Database, username: string, password: string): P
   return { token: await createSession(db, user.id), user };
 }
 
-export function logOut(db: Database, token: string): Promise<void> {
-  return queries.deleteSession(db, hashToken(token));
+export async function logOut(db: Database, sessions: SessionCache, token: string): Promise<void> {
+  const tokenHash = hashToken(token);
+  await queries.deleteSession(db, tokenHash);
+  sessions.evict(tokenHash); // this process at once; the others on the NOTIFY
 }
 
-export function findUserByToken(db: Database, token: string): Promise<AuthUser | undefined> {
-  return queries.findUserBySessionHash(db, hashToken(token));
+/** The session's user: from this process's cache, else from the database (and then cached). */
+export async function findUserByToken(db: Database, sessions: SessionCache, token: string): Promise<AuthUser | undefined> {
+  const tokenHash = hashToken(token);
+  const cached = sessions.get(tokenHash);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const found = await queries.findUserBySessionHash(db, tokenHash);
+  if (found === undefined) {
+    return undefined;
+  }
+  const user = { id: found.id, username: found.username, is_staff: found.is_staff };
+  sessions.set(tokenHash, user, found.expires_at);
+  return user;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
 import { accountErrors } from './accounts.errors.ts';
 import { findUserByToken, type AuthUser } from './accounts.service.ts';
+import type { SessionCache } from './session-cache.ts';
 
 export const SESSION_COOKIE = 'boxoffice_session';
 
@@ -45,7 +46,7 @@ function isSameOrigin(request: FastifyRequest): boolean {
 }
 
 /** Resolves the caller on every request; anonymous is allowed here, routes decide. */
-export function authenticate(db: Database): onRequestAsyncHookHandler {
+export function authenticate(db: Database, sessions: SessionCache): onRequestAsyncHookHandler {
   return async (request: FastifyRequest) => {
     request.user = null;
     request.sessionToken = null;
@@ -53,7 +54,7 @@ export function authenticate(db: Database): onRequestAsyncHookHandler {
     if (presented === undefined || presented.token.length > 200) {
       return;
     }
-    const user = await findUserByToken(db, presented.token);
+    const user = await findUserByToken(db, sessions, presented.token);
     if (user === undefined) {
       return;
     }

@@ -1,29 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Database } from '../db/database.ts';
 import { errorReplies } from '../http/route-helpers.ts';
 import { notFound } from '../shared/errors.ts';
 import { bookingErrors } from './booking.errors.ts';
-import * as queries from './booking.queries.ts';
 import { ShowParams } from './booking.schemas.ts';
-import type { HubMessage, SeatEvent, SeatEventHub, ShowStatus } from './seat-events.ts';
+import type { LayoutCache } from './layout-cache.ts';
+import type { HubMessage, SeatEvent, SeatEventHub } from './seat-events.ts';
 
 /** Events a viewer may fall behind by before we drop it; EventSource reconnects and gets a fresh snapshot. */
 const MAX_PENDING_EVENTS = 500;
 
-type Snapshot = { show_id: number; seats: SeatEvent[] };
-type Outgoing =
-  | { event: 'snapshot'; data: Snapshot }
-  | { event: 'seat'; data: SeatEvent }
-  | { event: 'show'; data: { show_id: number; status: ShowStatus } };
+/**
+ * `data` is JSON text built once and shared by every viewer (the snapshot of
+ * a version, one seat event); the SSE plugin's serializer passes text through.
+ */
+type Outgoing = { event: 'snapshot' | 'seat' | 'show'; data: string };
 
-/** Every seat's state now, as a viewer may see it: no user ids; an expired hold reads as available. */
-async function readSnapshot(db: Database, showId: number): Promise<Snapshot> {
-  const seats = await queries.selectLayoutSeats(db, showId);
-  return {
-    show_id: showId,
-    seats: seats.map((seat) => ({ seat_id: seat.id, status: seat.status, locked_until: seat.locked_until?.toISOString() ?? null })),
-  };
+/** What a viewer sees of a seat change: no version, no user id. */
+const publicSeatEvent = (event: SeatEvent): string =>
+  JSON.stringify({ seat_id: event.seat_id, status: event.status, locked_until: event.locked_until });
+
+async function readSnapshot(cache: LayoutCache, showId: number): Promise<string> {
+  const snapshot = await cache.streamSnapshot(showId);
+  if (snapshot === undefined) {
+    throw notFound(bookingErrors.showNotFound);
+  }
+  return snapshot;
 }
 
 /**
@@ -33,7 +35,7 @@ async function readSnapshot(db: Database, showId: number): Promise<Snapshot> {
  * in the snapshot and in the buffer is harmless. A resync (the listener
  * reconnected) sends a fresh snapshot.
  */
-async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: (message: Outgoing) => void): Promise<() => void> {
+async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, send: (message: Outgoing) => void): Promise<() => void> {
   let buffered: HubMessage[] | undefined = [];
   let resyncing = false;
   const resync = async (): Promise<void> => {
@@ -42,7 +44,7 @@ async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: 
     }
     resyncing = true;
     try {
-      send({ event: 'snapshot', data: await readSnapshot(db, showId) });
+      send({ event: 'snapshot', data: await readSnapshot(cache, showId) });
     } finally {
       resyncing = false;
     }
@@ -54,17 +56,17 @@ async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: 
     }
     if (message.type === 'show') {
       // The showtime changed under the viewer (cancelled, moved, re-priced, new seats): say so, then the seats as they are now.
-      send({ event: 'show', data: { show_id: showId, status: message.status } });
+      send({ event: 'show', data: JSON.stringify({ show_id: showId, status: message.status }) });
       void resync().catch(() => undefined);
       return;
     }
     for (const event of message.events) {
-      send({ event: 'seat', data: event });
+      send({ event: 'seat', data: publicSeatEvent(event) });
     }
   };
   const unsubscribe = hub.subscribe(showId, (message) => (buffered === undefined ? deliver(message) : buffered.push(message)));
   try {
-    send({ event: 'snapshot', data: await readSnapshot(db, showId) });
+    send({ event: 'snapshot', data: await readSnapshot(cache, showId) });
   } catch (error) {
     unsubscribe();
     throw error;
@@ -80,7 +82,7 @@ async function watchShow(db: Database, hub: SeatEventHub, showId: number, send: 
  * `snapshot` first (and again after any reconnect of ours), then one `seat`
  * event per change, from whichever server process made it.
  */
-export async function seatEventRoutes(app: FastifyInstance, { db, hub }: { db: Database; hub: SeatEventHub }): Promise<void> {
+export async function seatEventRoutes(app: FastifyInstance, { hub, cache }: { hub: SeatEventHub; cache: LayoutCache }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const open = new Set<() => void>();
   // Streams never end on their own; close them first so shutdown is not held up.
@@ -111,9 +113,7 @@ export async function seatEventRoutes(app: FastifyInstance, { db, hub }: { db: D
     },
     async (request, reply) => {
       const showId = request.params.show_id;
-      if ((await queries.findShowHeader(db, showId)) === undefined) {
-        throw notFound(bookingErrors.showNotFound);
-      }
+      await readSnapshot(cache, showId); // 404 before the stream opens; cached, so the snapshot below is free
       reply.sse.keepAlive();
       let nextId = 1;
       let pending = 0;
@@ -135,7 +135,7 @@ export async function seatEventRoutes(app: FastifyInstance, { db, hub }: { db: D
           .catch(() => close())
           .finally(() => pending--);
       };
-      const unsubscribe = await watchShow(db, hub, showId, send);
+      const unsubscribe = await watchShow(cache, hub, showId, send);
       open.add(close);
       reply.sse.onClose(() => {
         unsubscribe();

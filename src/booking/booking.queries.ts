@@ -1,16 +1,14 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { SeatChangeTuple } from './seat-events.ts';
 import type { Database } from '../db/database.ts';
 import type { DB, SeatKind, SeatStatus, ShowtimeStatus } from '../db/schema.ts';
 
 /**
  * All SQL of the booking domain. Time comes from the database's clock
  * (`now()`), never the application's, so every server process agrees on
- * whether a hold has expired. Each statement is also exported as a builder
- * (`…Query`), so the snapshot test and the benchmark run exactly this SQL.
+ * whether a hold has expired. One function per statement; the snapshot test
+ * compiles these very functions against a driver that never connects.
  */
-
-/** A hold still in force at the moment of the statement. */
-const holdIsLive = sql<boolean>`(ss.status = 'held' AND ss.locked_until > now())`;
 
 export type LockedShowSeat = {
   id: number;
@@ -30,12 +28,7 @@ export type LockedShowSeat = {
  * released as soon as the statement ends.
  */
 export function lockShowSeats(trx: Transaction<DB>, showId: number, seatIds: readonly number[]): Promise<LockedShowSeat[]> {
-  return lockShowSeatsQuery(trx, showId, seatIds).execute();
-}
-
-/** The statement lockShowSeats runs; exported so a snapshot test pins its FOR UPDATE and ORDER BY. */
-export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: readonly number[]) {
-  return db
+  return trx
     .selectFrom('show_seats as ss')
     .innerJoin('seats as s', 's.id', 'ss.seat_id')
     .select([
@@ -50,7 +43,8 @@ export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: read
     .where('ss.showtime_id', '=', showId)
     .where('ss.seat_id', 'in', seatIds)
     .orderBy('ss.seat_id')
-    .forUpdate('ss');
+    .forUpdate('ss')
+    .execute();
 }
 
 /**
@@ -60,11 +54,8 @@ export function lockShowSeatsQuery(db: Kysely<DB>, showId: number, seatIds: read
  * seats as not yet taken). Taken first, before any row lock: one per transaction.
  */
 export async function beginSeatWrite(trx: Transaction<DB>, showId: number, userId: number): Promise<void> {
-  await beginSeatWriteQuery(showId, userId).execute(trx);
+  await sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`.execute(trx);
 }
-
-export const beginSeatWriteQuery = (showId: number, userId: number) =>
-  sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${showId}::int, ${userId}::int)`;
 
 /**
  * The showtime's state and prices, read in a statement of its own *after* the
@@ -73,55 +64,21 @@ export const beginSeatWriteQuery = (showId: number, userId: number) =>
  * committed during the wait would be missed; a new statement sees it.
  */
 export function findShowState(trx: Transaction<DB>, showId: number) {
-  return findShowStateQuery(trx, showId).executeTakeFirst();
-}
-
-export function findShowStateQuery(db: Kysely<DB>, showId: number) {
-  return db
+  return trx
     .selectFrom('showtimes')
-    .select([
-      'status',
-      sql<boolean>`(starts_at <= now())`.as('started'),
-      sql<string>`trim(currency)`.as('currency'),
-      'price_amount',
-      'premium_price_amount',
-    ])
-    .where('id', '=', showId);
+    .select(['status', sql<boolean>`(starts_at <= now())`.as('started')])
+    .where('id', '=', showId)
+    .executeTakeFirst();
 }
 
-/** Seats this user holds (live holds only) or has booked for the showtime. */
-export async function countUserSeats(trx: Transaction<DB>, showId: number, userId: number): Promise<number> {
-  const { rows } = await countUserSeatsQuery(showId, userId).execute(trx);
-  return Number(rows[0]?.count ?? 0);
-}
+export type ReleasedSeat = { showtime_id: number; seat_id: number; version: number };
 
-export const countUserSeatsQuery = (showId: number, userId: number) => sql<{ count: number }>`
-    SELECT (SELECT count(*) FROM show_seats ss
-             WHERE ss.showtime_id = ${showId} AND ss.locked_by_id = ${userId} AND ${holdIsLive})
-         + (SELECT count(*) FROM bookings b WHERE b.showtime_id = ${showId} AND b.user_id = ${userId}) AS count`;
-
-export function markHeld(trx: Transaction<DB>, showSeatIds: readonly number[], userId: number, ttlSeconds: number) {
-  return markHeldQuery(trx, showSeatIds, userId, ttlSeconds).execute();
-}
-
-export function markHeldQuery(db: Kysely<DB>, showSeatIds: readonly number[], userId: number, ttlSeconds: number) {
-  return db
-    .updateTable('show_seats')
-    .set({
-      status: 'held',
-      locked_by_id: userId,
-      locked_until: sql<Date>`now() + make_interval(secs => ${ttlSeconds})`,
-      booked_at: null,
-    })
-    .where('id', 'in', showSeatIds)
-    .returning(['seat_id', 'locked_until']);
-}
-
-export async function markAvailable(trx: Transaction<DB>, showSeatIds: readonly number[]): Promise<void> {
-  await trx
+export function markAvailable(trx: Transaction<DB>, showSeatIds: readonly number[]): Promise<ReleasedSeat[]> {
+  return trx
     .updateTable('show_seats')
     .set({ status: 'available', locked_by_id: null, locked_until: null })
     .where('id', 'in', showSeatIds)
+    .returning(['showtime_id', 'seat_id', 'version'])
     .execute();
 }
 
@@ -131,63 +88,51 @@ export async function markAvailable(trx: Transaction<DB>, showSeatIds: readonly 
  * hold, if it becomes one, expires on its own).
  */
 export async function releaseHoldsOf(trx: Transaction<DB>, userId: number) {
-  const { rows } = await sql<{ showtime_id: number; seat_id: number }>`
+  const { rows } = await sql<ReleasedSeat>`
     UPDATE show_seats
        SET status = 'available', locked_by_id = NULL, locked_until = NULL
      WHERE id IN (SELECT id FROM show_seats WHERE locked_by_id = ${userId} AND status = 'held' ORDER BY id FOR UPDATE SKIP LOCKED)
-    RETURNING showtime_id, seat_id`.execute(trx);
+    RETURNING showtime_id, seat_id, version`.execute(trx);
   return rows;
 }
 
 export type BookedSeat = { id: number; seat_id: number; price_amount: number; currency: string; reference: string };
 
+/** [booking id, seat_id, price_amount, currency, reference] */
+export type BookingTuple = [number, number, number, string, string];
+
+/** What the one-round-trip seat functions refuse with (migration 0003 documents them). */
+export type SeatWriteRefusal =
+  | { error: 'show_not_found' | 'seat_not_found' | 'cancelled' | 'sales_closed' | 'seat_limit' }
+  | { conflicts: [number, 'held' | 'booked'][] };
+
+type SeatWrite = { showId: number; userId: number; seatIds: readonly number[]; maxSeats: number };
+
 /**
- * The Booking rows, with the price paid and the request's reference, and the
- * ShowSeats' `booked` state, written in one statement.
+ * The whole hold transaction in one round trip: booking_hold_seats takes the
+ * per-user advisory lock, locks the ShowSeat rows FOR UPDATE in ascending seat
+ * id, re-checks, writes, announces and releases expired holds (README.md).
+ * `seatIds` must be ascending and unique. Runs as its own transaction.
  */
-export async function insertBookings(
-  trx: Transaction<DB>,
-  showId: number,
-  userId: number,
-  reference: string,
-  seats: readonly { seat_id: number; price_amount: number; currency: string }[],
-): Promise<BookedSeat[]> {
-  const { rows } = await insertBookingsQuery(showId, userId, reference, seats).execute(trx);
-  return rows;
+export async function holdSeatsAtomically(db: Database, write: SeatWrite & { ttlSeconds: number }) {
+  const { rows } = await sql<{ r: SeatWriteRefusal | { mine: [number, string][]; events: SeatChangeTuple[] } }>`
+    SELECT booking_hold_seats(${write.showId}::int, ${write.userId}::int, ${write.seatIds}::int[], ${write.ttlSeconds}::int, ${write.maxSeats}::int) AS r`.execute(db);
+  return onlyRow(rows).r;
 }
 
-export const insertBookingsQuery = (
-  showId: number,
-  userId: number,
-  reference: string,
-  seats: readonly { seat_id: number; price_amount: number; currency: string }[],
-) => sql<BookedSeat>`
-    WITH booking AS (
-      INSERT INTO bookings (showtime_id, seat_id, user_id, price_amount, currency, reference)
-      SELECT ${showId}, seat.id, ${userId}, seat.price_amount, seat.currency, ${reference}
-        FROM unnest(${sql.val(seats.map((s) => s.seat_id))}::int[], ${sql.val(seats.map((s) => s.price_amount))}::int[],
-                    ${sql.val(seats.map((s) => s.currency))}::text[]) AS seat(id, price_amount, currency)
-      RETURNING id, seat_id, price_amount, trim(currency) AS currency, reference
-    ), show_seat AS (
-      UPDATE show_seats ss
-         SET status = 'booked', locked_by_id = NULL, locked_until = NULL, booked_at = now()
-        FROM booking
-       WHERE ss.showtime_id = ${showId} AND ss.seat_id = booking.seat_id
-      RETURNING ss.seat_id
-    )
-    SELECT booking.* FROM booking JOIN show_seat USING (seat_id) ORDER BY booking.seat_id`;
-
-export function findBookings(trx: Transaction<DB>, showId: number, seatIds: readonly number[]) {
-  return findBookingsQuery(trx, showId, seatIds).execute();
+/** The whole booking transaction in one round trip (booking_book_seats); like holdSeatsAtomically. */
+export async function bookSeatsAtomically(db: Database, write: SeatWrite & { reference: string }) {
+  const { rows } = await sql<{ r: SeatWriteRefusal | { created: BookingTuple[]; mine: BookingTuple[]; events: SeatChangeTuple[] } }>`
+    SELECT booking_book_seats(${write.showId}::int, ${write.userId}::int, ${write.seatIds}::int[], ${write.reference}, ${write.maxSeats}::int) AS r`.execute(db);
+  return onlyRow(rows).r;
 }
 
-export function findBookingsQuery(db: Kysely<DB>, showId: number, seatIds: readonly number[]) {
-  return db
-    .selectFrom('bookings')
-    .select(['id', 'seat_id', 'user_id', 'price_amount', sql<string>`trim(currency)`.as('currency'), 'reference'])
-    .where('showtime_id', '=', showId)
-    .where('seat_id', 'in', seatIds)
-    .orderBy('seat_id');
+function onlyRow<T>(rows: readonly T[]): T {
+  const row = rows[0];
+  if (row === undefined) {
+    throw new Error('a seat function returned no row');
+  }
+  return row;
 }
 
 /**
@@ -197,11 +142,7 @@ export function findBookingsQuery(db: Kysely<DB>, showId: number, seatIds: reado
  * several processes at once. Bounded per call; the sweeper loops.
  */
 export async function releaseExpiredHolds(db: Database | Transaction<DB>, options: { showId?: number; limit: number }) {
-  const { rows } = await releaseExpiredHoldsQuery(options).execute(db);
-  return rows;
-}
-
-export const releaseExpiredHoldsQuery = (options: { showId?: number; limit: number }) => sql<{ showtime_id: number; seat_id: number }>`
+  const { rows } = await sql<ReleasedSeat>`
     UPDATE show_seats
        SET status = 'available', locked_by_id = NULL, locked_until = NULL
      WHERE id IN (
@@ -210,13 +151,11 @@ export const releaseExpiredHoldsQuery = (options: { showId?: number; limit: numb
           ${options.showId === undefined ? sql`` : sql`AND showtime_id = ${options.showId}`}
         LIMIT ${options.limit}
         FOR UPDATE SKIP LOCKED)
-    RETURNING showtime_id, seat_id`;
-
-export function findShowHeader(db: Database, showId: number) {
-  return findShowHeaderQuery(db, showId).executeTakeFirst();
+    RETURNING showtime_id, seat_id, version`.execute(db);
+  return rows;
 }
 
-export function findShowHeaderQuery(db: Kysely<DB>, showId: number) {
+export function findShowHeader(db: Database, showId: number) {
   return db
     .selectFrom('showtimes as st')
     .innerJoin('halls as h', 'h.id', 'st.hall_id')
@@ -231,16 +170,18 @@ export function findShowHeaderQuery(db: Kysely<DB>, showId: number) {
       sql<string>`trim(st.currency)`.as('currency'),
       'st.price_amount',
       'st.premium_price_amount',
+      'st.status',
     ])
-    .where('st.id', '=', showId);
+    .where('st.id', '=', showId)
+    .executeTakeFirst();
 }
 
-/** Seat states as of now: a hold past locked_until reads as available, whether or not it was released yet. */
+/**
+ * Every seat of a showtime with its stored state and version, in layout order.
+ * The state is as stored: whether a hold is still live is decided when the
+ * layout is read (layout-cache.ts), since a cached copy outlives this statement.
+ */
 export function selectLayoutSeats(db: Database, showId: number) {
-  return selectLayoutSeatsQuery(db, showId).execute();
-}
-
-export function selectLayoutSeatsQuery(db: Kysely<DB>, showId: number) {
   return db
     .selectFrom('show_seats as ss')
     .innerJoin('seats as s', 's.id', 'ss.seat_id')
@@ -248,16 +189,18 @@ export function selectLayoutSeatsQuery(db: Kysely<DB>, showId: number) {
       's.id',
       's.row',
       's.number',
-      sql<SeatStatus>`CASE WHEN ss.status = 'held' AND NOT ${holdIsLive} THEN 'available' ELSE ss.status END`.as('status'),
-      sql<number | null>`CASE WHEN ${holdIsLive} THEN ss.locked_by_id END`.as('locked_by_id'),
-      sql<Date | null>`CASE WHEN ${holdIsLive} THEN ss.locked_until END`.as('locked_until'),
+      'ss.status',
+      'ss.locked_by_id',
+      'ss.locked_until',
+      'ss.version',
       sql<SeatKind>`s.kind`.as('kind'),
       's.x',
       's.y',
     ])
     .where('ss.showtime_id', '=', showId)
     .orderBy('s.row')
-    .orderBy('s.number');
+    .orderBy('s.number')
+    .execute();
 }
 
 export type MyBookingRow = {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -22,6 +22,27 @@ import {
   ShowParams,
 } from './booking.schemas.ts';
 import * as booking from './booking.service.ts';
+import type { BookingSettings } from './booking.service.ts';
+import { bookingErrors } from './booking.errors.ts';
+import type { Encoded, LayoutCache } from './layout-cache.ts';
+import { notFound } from '../shared/errors.ts';
+
+/**
+ * Sends prebuilt layout bytes: 304 when the client has this version
+ * (If-None-Match), else the bytes in the encoding the cache chose. `no-cache`:
+ * a client may keep it but must ask again, since seats change any moment.
+ */
+function sendCached(request: FastifyRequest, reply: FastifyReply, layout: Encoded) {
+  reply.header('etag', layout.etag).header('cache-control', 'no-cache').header('vary', 'Accept-Encoding, Authorization, Cookie');
+  const presented = request.headers['if-none-match'];
+  if (presented !== undefined && presented.split(',').some((tag) => tag.trim().replace(/^W\//, '') === layout.etag)) {
+    return reply.code(304).send();
+  }
+  if (layout.encoding !== 'identity') {
+    reply.header('content-encoding', layout.encoding);
+  }
+  return reply.type('application/json; charset=utf-8').send(layout.body);
+}
 
 /** Seat counts the routes report once the service call returned, i.e. after the commit (STYLE §6). */
 export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: number): void };
@@ -29,9 +50,11 @@ export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: n
 /** The design's three endpoints (SPEC §5), group holds and bookings, release, my bookings (SPEC §6). */
 export async function bookingRoutes(
   app: FastifyInstance,
-  { db, config, metrics }: { db: Database; config: Config; metrics: SeatMetrics },
+  { db, config, metrics, cache }: { db: Database; config: Config; metrics: SeatMetrics; cache: LayoutCache },
 ): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  // Seat writes of this process reach its layout cache at once; other processes hear them through NOTIFY.
+  const settings: BookingSettings = { ...config, onSeatChanges: cache.apply };
   const seatWrite = {
     onRequest: requireUser,
     config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),
@@ -49,7 +72,13 @@ export async function bookingRoutes(
         response: { 200: LayoutReply, ...errorReplies(400, 404) },
       },
     },
-    async (request) => booking.getHallLayout(db, request.params.show_id, request.user?.id ?? null),
+    async (request, reply) => {
+      const layout = await cache.layout(request.params.show_id, request.user?.id ?? null, request.headers['accept-encoding']);
+      if (layout === undefined) {
+        throw notFound(bookingErrors.showNotFound);
+      }
+      return sendCached(request, reply, layout);
+    },
   );
 
   api.post(
@@ -67,7 +96,7 @@ export async function bookingRoutes(
     async (request) => {
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
-      const { seats, newlyHeld } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      const { seats, newlyHeld } = await booking.holdSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
       metrics.seatsHeld(newlyHeld);
       return { detail: bookingReplies.held, locked_until: seats[0]?.locked_until.toISOString() ?? '' };
     },
@@ -88,7 +117,7 @@ export async function bookingRoutes(
     async (request, reply) => {
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
-      const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      const result = await booking.bookSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
       metrics.seatsBooked(result.newlyBooked);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,
@@ -115,7 +144,7 @@ export async function bookingRoutes(
     },
     async (request) => {
       const user = currentUser(request);
-      const { seats, newlyHeld } = await booking.holdSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      const { seats, newlyHeld } = await booking.holdSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
       metrics.seatsHeld(newlyHeld);
       return { detail: bookingReplies.heldMany, seats: seats.map((seat) => ({ seat_id: seat.seat_id, locked_until: seat.locked_until.toISOString() })) };
     },
@@ -135,7 +164,7 @@ export async function bookingRoutes(
     },
     async (request, reply) => {
       const user = currentUser(request);
-      const result = await booking.bookSeats(db, config, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      const result = await booking.bookSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
       metrics.seatsBooked(result.newlyBooked);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,
@@ -159,7 +188,7 @@ export async function bookingRoutes(
       ...seatWrite,
     },
     async (request) => {
-      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: [request.body.seat_id] }, cache.apply);
       return { detail: bookingReplies.released };
     },
   );
@@ -177,7 +206,7 @@ export async function bookingRoutes(
       ...seatWrite,
     },
     async (request) => {
-      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      await booking.releaseSeats(db, { userId: currentUser(request).id, showId: request.body.show_id, seatIds: request.body.seat_ids }, cache.apply);
       return { detail: bookingReplies.releasedMany };
     },
   );

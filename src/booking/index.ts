@@ -1,5 +1,7 @@
 export { bookingRoutes } from './booking.routes.ts';
 export { startSweeper } from './sweeper.ts';
-export { sweepExpiredHolds, holdSeats, bookSeats, getHallLayout, releaseAllHolds, releaseSeats } from './booking.service.ts';
+export { sweepExpiredHolds, holdSeats, bookSeats, releaseAllHolds, releaseSeats } from './booking.service.ts';
 export { seatEventRoutes } from './booking.events.ts';
-export { announceShowStatus, startSeatEventHub, type SeatEventHub } from './seat-events.ts';
+export { createLayoutCache, type LayoutCache } from './layout-cache.ts';
+export { announceShowStatus, SEAT_EVENTS_CHANNEL, startSeatEventHub, type SeatEventHub } from './seat-events.ts';
+export * as showtimeSeats from './showtime-seats.ts';

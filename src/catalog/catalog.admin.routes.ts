@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { currentUser, requireStaff } from '../accounts/index.ts';
 import { errorReplies } from '../http/route-helpers.ts';
 import { Type } from 'typebox';
+import type { ShowtimeSeats } from './catalog.ports.ts';
 import {
   CancelReply,
   Hall,
@@ -26,8 +27,11 @@ import * as staffOps from './catalog.staff.service.ts';
 
 const actor = (request: FastifyRequest): catalog.Actor => ({ userId: currentUser(request).id });
 
-/** Staff catalog endpoints (SPEC §6). */
-export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
+/**
+ * Staff catalog endpoints (SPEC §6). `showtimeSeats` is the booking domain's
+ * (app.ts passes it in): the only way a staff change locks or writes show_seats.
+ */
+export async function catalogAdminRoutes(app: FastifyInstance, { db, showtimeSeats: seats }: { db: Database; showtimeSeats: ShowtimeSeats }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const staff = { tags: ['staff'], security: [{ bearer: [] }] };
   const failures = errorReplies(400, 401, 403, 404, 409);
@@ -64,7 +68,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
       },
       onRequest: requireStaff,
     },
-    async (request, reply) => reply.code(201).send(await catalog.createShowtime(db, request.body, actor(request))),
+    async (request, reply) => reply.code(201).send(await catalog.createShowtime(db, seats, request.body, actor(request))),
   );
 
   // ── staff changes: PATCH, DELETE, cancel, report ─────────────────────────
@@ -91,7 +95,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
       },
       onRequest: requireStaff,
     },
-    async (request) => staffOps.updateHall(db, request.params.id, request.body, actor(request)),
+    async (request) => staffOps.updateHall(db, seats, request.params.id, request.body, actor(request)),
   );
 
   api.patch(
@@ -121,7 +125,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
       },
       onRequest: requireStaff,
     },
-    async (request) => staffOps.updateShowtime(db, request.params.id, request.body, actor(request)),
+    async (request) => staffOps.updateShowtime(db, seats, request.params.id, request.body, actor(request)),
   );
 
   for (const [entity, remove, summary] of [
@@ -142,7 +146,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
         onRequest: requireStaff,
       },
       async (request, reply) => {
-        await remove(db, request.params.id, actor(request));
+        await remove(db, seats, request.params.id, actor(request));
         return reply.code(204).send(null);
       },
     );
@@ -159,7 +163,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db }: { db: Dat
       },
       onRequest: requireStaff,
     },
-    async (request) => staffOps.cancelShowtime(db, request.params.id, actor(request)),
+    async (request) => staffOps.cancelShowtime(db, seats, request.params.id, actor(request)),
   );
 
   api.get(

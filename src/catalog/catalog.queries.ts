@@ -161,28 +161,21 @@ export type NewShowtime = {
 };
 
 /**
- * A showtime and all its ShowSeats in one statement (SPEC §2: one
- * `INSERT … SELECT`), ends_at from the movie's duration, and the hall busy
- * until ends_at plus its cleaning time. Returns the new id, or nothing when
- * the movie is gone.
+ * A showtime, ends_at from the movie's duration, and the hall busy until
+ * ends_at plus its cleaning time. Returns the new id, or nothing when the
+ * movie is gone. Its ShowSeats are the booking domain's to write: the caller
+ * adds them with `ShowtimeSeats.insertShowSeatsFor` (one `INSERT … SELECT`).
  */
-export async function insertShowtimeWithSeats(db: Db, showtime: NewShowtime): Promise<number | undefined> {
+export async function insertShowtime(trx: Transaction<DB>, showtime: NewShowtime): Promise<number | undefined> {
   const result = await sql<{ id: number }>`
-    WITH movie AS (
-      SELECT duration_minutes FROM movies WHERE id = ${showtime.movie_id}
-    ), showtime AS (
-      INSERT INTO showtimes (hall_id, movie_id, starts_at, ends_at, blocked_until, currency, price_amount, premium_price_amount)
-      SELECT ${showtime.hall_id}, ${showtime.movie_id}, ${showtime.starts_at}::timestamptz,
-             ${showtime.starts_at}::timestamptz + make_interval(mins => movie.duration_minutes),
-             ${showtime.starts_at}::timestamptz + make_interval(mins => movie.duration_minutes + ${showtime.cleaning_minutes}),
-             ${showtime.currency}, ${showtime.price_amount}, ${showtime.premium_price_amount}
-      FROM movie
-      RETURNING id, hall_id
-    ), show_seat AS (
-      INSERT INTO show_seats (showtime_id, seat_id, status)
-      SELECT showtime.id, seats.id, 'available' FROM showtime JOIN seats ON seats.hall_id = showtime.hall_id
-    )
-    SELECT id FROM showtime`.execute(db);
+    INSERT INTO showtimes (hall_id, movie_id, starts_at, ends_at, blocked_until, currency, price_amount, premium_price_amount)
+    SELECT ${showtime.hall_id}, ${showtime.movie_id}, ${showtime.starts_at}::timestamptz,
+           ${showtime.starts_at}::timestamptz + make_interval(mins => m.duration_minutes),
+           ${showtime.starts_at}::timestamptz + make_interval(mins => m.duration_minutes + ${showtime.cleaning_minutes}),
+           ${showtime.currency}, ${showtime.price_amount}, ${showtime.premium_price_amount}
+      FROM movies m
+     WHERE m.id = ${showtime.movie_id}
+    RETURNING id`.execute(trx);
   return result.rows[0]?.id;
 }
 
@@ -243,7 +236,8 @@ export async function selectUpcomingShowtimes(db: Db, filters: ShowtimeFilters):
 //   2. the row being changed (venue, hall, movie or showtime) FOR NO KEY UPDATE;
 //   3. the showtimes under it FOR NO KEY UPDATE, ascending id;
 //   4. their show_seats FOR UPDATE, ascending (showtime_id, seat_id): the order
-//      the booking domain locks one showtime's seats in;
+//      the booking domain locks one showtime's seats in (booking's
+//      lockShowSeatsOf, which the catalog receives as ShowtimeSeats);
 //   5. only then, in a new statement, the "is anything booked?" check.
 // Parent rows are locked FOR NO KEY UPDATE, not FOR UPDATE: a booking, while
 // holding its seat locks, inserts a Booking whose foreign keys take FOR KEY
@@ -265,10 +259,8 @@ const STAFF_WRITE_LOCK = 0x0b0c5_ca7;
  * the same lock_timeout as seat writes, so a stuck lock becomes a 503.
  */
 export async function beginStaffWrite(trx: Transaction<DB>): Promise<void> {
-  await beginStaffWriteQuery().execute(trx);
+  await sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${STAFF_WRITE_LOCK}::bigint)`.execute(trx);
 }
-
-export const beginStaffWriteQuery = () => sql`SELECT set_config('lock_timeout', '3s', true), pg_advisory_xact_lock(${STAFF_WRITE_LOCK}::bigint)`;
 
 export function lockVenue(trx: Transaction<DB>, id: number) {
   return trx.selectFrom('venues').select(venueColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
@@ -313,42 +305,15 @@ export type ShowtimeScope = { hallId: number } | { movieId: number } | { venueId
 
 /** Every showtime under a hall, movie or venue, whatever its status or time, locked in ascending id. */
 export async function lockShowtimesUnder(trx: Transaction<DB>, scope: ShowtimeScope): Promise<number[]> {
-  const rows = await lockShowtimesUnderQuery(trx, scope).execute();
-  return rows.map((row) => row.id);
-}
-
-export function lockShowtimesUnderQuery(db: Kysely<DB>, scope: ShowtimeScope) {
-  const query = db.selectFrom('showtimes').select('id');
+  const query = trx.selectFrom('showtimes').select('id');
   const scoped =
     'hallId' in scope
       ? query.where('hall_id', '=', scope.hallId)
       : 'movieId' in scope
         ? query.where('movie_id', '=', scope.movieId)
-        : query.where('hall_id', 'in', db.selectFrom('halls').select('id').where('venue_id', '=', scope.venueId));
-  return scoped.orderBy('id').forNoKeyUpdate();
-}
-
-/**
- * Locks every show_seats row of the showtimes, in (showtime_id, seat_id) order.
- * A hold or booking locks its rows of one showtime in seat id order too, so
- * whichever transaction locks a contested seat first wins it, and the other
- * waits rather than deadlocking. Returns how many rows were locked.
- */
-export async function lockShowSeatsOf(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
-  if (showtimeIds.length === 0) {
-    return 0;
-  }
-  return (await lockShowSeatsOfQuery(trx, showtimeIds).execute()).length;
-}
-
-export function lockShowSeatsOfQuery(db: Kysely<DB>, showtimeIds: readonly number[]) {
-  return db
-    .selectFrom('show_seats')
-    .select('id')
-    .where('showtime_id', 'in', showtimeIds)
-    .orderBy('showtime_id')
-    .orderBy('seat_id')
-    .forUpdate();
+        : query.where('hall_id', 'in', trx.selectFrom('halls').select('id').where('venue_id', '=', scope.venueId));
+  const rows = await scoped.orderBy('id').forNoKeyUpdate().execute();
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -402,26 +367,6 @@ export async function updateHall(
 export async function deleteSeatsOfHall(trx: Transaction<DB>, hallId: number): Promise<number> {
   const result = await trx.deleteFrom('seats').where('hall_id', '=', hallId).executeTakeFirst();
   return Number(result.numDeletedRows);
-}
-
-export async function deleteShowSeats(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
-  if (showtimeIds.length === 0) {
-    return 0;
-  }
-  const result = await trx.deleteFrom('show_seats').where('showtime_id', 'in', showtimeIds).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
-/** One available show_seats row per seat of each showtime's (current) hall, in one statement. */
-export async function insertShowSeatsFor(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<void> {
-  if (showtimeIds.length === 0) {
-    return;
-  }
-  await sql`
-    INSERT INTO show_seats (showtime_id, seat_id, status)
-    SELECT st.id, s.id, 'available'
-      FROM showtimes st JOIN seats s ON s.hall_id = st.hall_id
-     WHERE st.id = ANY(${sql.val([...showtimeIds])}::int[])`.execute(trx);
 }
 
 export function updateMovie(trx: Transaction<DB>, id: number, values: { title?: string; duration_minutes?: number }) {
@@ -509,17 +454,6 @@ export async function deleteVenue(trx: Transaction<DB>, id: number): Promise<voi
 
 export async function markCancelled(trx: Transaction<DB>, id: number): Promise<void> {
   await trx.updateTable('showtimes').set({ status: 'cancelled' }).where('id', '=', id).execute();
-}
-
-/** Frees every held seat of the showtime; returns how many of those holds were still live. */
-export async function releaseHoldsOf(trx: Transaction<DB>, showtimeId: number): Promise<number> {
-  const { rows } = await sql<{ live: boolean }>`
-    UPDATE show_seats ss
-       SET status = 'available', locked_by_id = NULL, locked_until = NULL
-      FROM (SELECT id, locked_until > now() AS live FROM show_seats WHERE showtime_id = ${showtimeId} AND status = 'held') AS held
-     WHERE ss.id = held.id
-    RETURNING held.live`.execute(trx);
-  return rows.filter((row) => row.live).length;
 }
 
 export type RefundRow = {

@@ -8,6 +8,7 @@ import { money, type Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
 import * as queries from './catalog.queries.ts';
 import type { ShowtimeRow } from './catalog.queries.ts';
+import type { ShowtimeSeats } from './catalog.ports.ts';
 import type {
   Hall,
   HallBody,
@@ -195,11 +196,12 @@ export function resolvePrices(
   return { currency: price.currency, price_amount: price.amount, premium_price_amount: premium.amount };
 }
 
-export async function createShowtime(db: Database, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
-  return inStaffTransaction(db, (trx) => createShowtimeInTransaction(trx, body, actor));
+/** The showtime and its ShowSeats (written by the booking domain's `seats.insertShowSeatsFor`) in one transaction. */
+export async function createShowtime(db: Database, seats: ShowtimeSeats, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
+  return inStaffTransaction(db, (trx) => createShowtimeInTransaction(trx, seats, body, actor));
 }
 
-export async function createShowtimeInTransaction(trx: Transaction<DB>, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
+export async function createShowtimeInTransaction(trx: Transaction<DB>, seats: ShowtimeSeats, body: ShowtimeBody, actor: Actor = system): Promise<Showtime> {
   const startsAt = parseStartsAt(body.starts_at);
   const hall = await queries.findHall(trx, body.hall_id);
   if (hall === undefined) {
@@ -210,7 +212,7 @@ export async function createShowtimeInTransaction(trx: Transaction<DB>, body: Sh
   }
   const prices = resolvePrices(hall, body);
   try {
-    const created = await queries.insertShowtimeWithSeats(trx, {
+    const created = await queries.insertShowtime(trx, {
       hall_id: body.hall_id,
       movie_id: body.movie_id,
       starts_at: startsAt,
@@ -220,6 +222,7 @@ export async function createShowtimeInTransaction(trx: Transaction<DB>, body: Sh
     if (created === undefined) {
       throw notFound(catalogErrors.movieNotFound); // deleted between the check and the insert
     }
+    await seats.insertShowSeatsFor(trx, [created]);
     await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'showtime', entityId: created, details: body });
     return await getShowtime(trx, created);
   } catch (error) {

@@ -1,11 +1,11 @@
 import type { Transaction } from 'kysely';
-import { announceShowStatus } from '../booking/index.ts';
 import type { Database } from '../db/database.ts';
 import { isExclusionViolation, isUniqueViolation } from '../db/pg-errors.ts';
 import type { DB } from '../db/schema.ts';
 import { badRequest, conflict, notFound } from '../shared/errors.ts';
 import { money, type Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
+import type { ShowtimeSeats } from './catalog.ports.ts';
 import * as queries from './catalog.queries.ts';
 import type {
   CancelReply,
@@ -27,6 +27,8 @@ import { planSeats, type PlannedSeat } from './seat-map.ts';
  * Staff changes to the catalog (SPEC §6): PATCH, DELETE, cancel, report.
  * Every write runs in `inStaffTransaction` and writes its audit row there.
  * The rules, and why the locks are taken as they are, are in README.md here.
+ * show_seats are the booking domain's: every lock and write of them, and the
+ * show events, go through `seats` (catalog.ports.ts), passed in from app.ts.
  */
 
 function assertSomethingToChange(patch: object): void {
@@ -56,8 +58,8 @@ async function translatingConflicts<T>(write: () => Promise<T>, overlap: string 
  * rows a hold or booking must lock), then bookings are counted in a new
  * statement, which sees every booking that committed before our locks.
  */
-async function lockSeatsAndCountBookings(trx: Transaction<DB>, showtimeIds: readonly number[]): Promise<number> {
-  await queries.lockShowSeatsOf(trx, showtimeIds);
+async function lockSeatsAndCountBookings(trx: Transaction<DB>, seats: ShowtimeSeats, showtimeIds: readonly number[]): Promise<number> {
+  await seats.lockShowSeatsOf(trx, showtimeIds);
   return queries.countBookings(trx, showtimeIds);
 }
 
@@ -66,13 +68,21 @@ async function lockSeatsAndCountBookings(trx: Transaction<DB>, showtimeIds: read
  * refuses (409) when any seat is booked, else deletes the showtimes with their
  * show_seats. Returns the ids of the deleted showtimes.
  */
-async function deleteShowtimesUnder(trx: Transaction<DB>, scope: queries.ShowtimeScope, entity: 'venue' | 'hall' | 'movie'): Promise<number[]> {
+async function deleteShowtimesUnder(
+  trx: Transaction<DB>,
+  seats: ShowtimeSeats,
+  scope: queries.ShowtimeScope,
+  entity: 'venue' | 'hall' | 'movie',
+): Promise<number[]> {
   const showtimeIds = await queries.lockShowtimesUnder(trx, scope);
-  if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
+  if ((await lockSeatsAndCountBookings(trx, seats, showtimeIds)) > 0) {
     throw conflict(catalogErrors.deleteBooked(entity));
   }
-  await queries.deleteShowSeats(trx, showtimeIds);
+  await seats.deleteShowSeats(trx, showtimeIds);
   await queries.deleteShowtimes(trx, showtimeIds);
+  for (const showtimeId of showtimeIds) {
+    await seats.announceShowStatus(trx, showtimeId, 'deleted'); // viewers and layout caches let go of it
+  }
   return showtimeIds;
 }
 
@@ -107,13 +117,13 @@ export async function updateVenue(db: Database, id: number, patch: VenuePatch, a
   });
 }
 
-export async function deleteVenue(db: Database, id: number, actor: Actor): Promise<void> {
+export async function deleteVenue(db: Database, seats: ShowtimeSeats, id: number, actor: Actor): Promise<void> {
   await inStaffTransaction(db, async (trx) => {
     if ((await queries.lockVenue(trx, id)) === undefined) {
       throw notFound(catalogErrors.venueNotFound);
     }
-    const showtimeIds = await deleteShowtimesUnder(trx, { venueId: id }, 'venue');
-    const seats = await queries.countSeatsUnder(trx, { venueId: id });
+    const showtimeIds = await deleteShowtimesUnder(trx, seats, { venueId: id }, 'venue');
+    const seatCount = await queries.countSeatsUnder(trx, { venueId: id });
     const halls = await queries.deleteHalls(trx, { venueId: id });
     await queries.deleteVenue(trx, id);
     await queries.recordAudit(trx, {
@@ -121,7 +131,7 @@ export async function deleteVenue(db: Database, id: number, actor: Actor): Promi
       action: 'delete',
       entity: 'venue',
       entityId: id,
-      details: { deleted: { halls, seats, showtimes: showtimeIds.length } },
+      details: { deleted: { halls, seats: seatCount, showtimes: showtimeIds.length } },
     });
   });
 }
@@ -134,7 +144,7 @@ const sameSeats = (a: readonly PlannedSeat[], b: readonly PlannedSeat[]): boolea
   return a.length === b.length && b.every((seat) => keys.has(key(seat)));
 };
 
-export async function updateHall(db: Database, id: number, patch: HallPatch, actor: Actor): Promise<Hall> {
+export async function updateHall(db: Database, seats: ShowtimeSeats, id: number, patch: HallPatch, actor: Actor): Promise<Hall> {
   assertSomethingToChange(patch);
   const planned = patch.rows === undefined ? undefined : planSeats(patch.rows);
   return translatingConflicts(() =>
@@ -148,22 +158,22 @@ export async function updateHall(db: Database, id: number, patch: HallPatch, act
       }
       const before = await getHall(trx, id);
       // The same seat map sent back (say, with a new name) is no change, so it is no conflict either.
-      const seats = planned !== undefined && !sameSeats(planned, await queries.selectHallSeats(trx, id)) ? planned : undefined;
+      const newSeats = planned !== undefined && !sameSeats(planned, await queries.selectHallSeats(trx, id)) ? planned : undefined;
       let showtimesReseated = 0;
-      if (seats !== undefined) {
+      if (newSeats !== undefined) {
         const showtimeIds = await queries.lockShowtimesUnder(trx, { hallId: id });
-        if ((await lockSeatsAndCountBookings(trx, showtimeIds)) > 0) {
+        if ((await lockSeatsAndCountBookings(trx, seats, showtimeIds)) > 0) {
           throw conflict(catalogErrors.hallHasBookings);
         }
         // Nothing is booked: every showtime of the hall gets the new seats, all
         // available. Holds on the old seats go with them.
-        await queries.deleteShowSeats(trx, showtimeIds);
+        await seats.deleteShowSeats(trx, showtimeIds);
         await queries.deleteSeatsOfHall(trx, id);
-        await queries.insertSeats(trx, id, seats);
-        await queries.insertShowSeatsFor(trx, showtimeIds);
+        await queries.insertSeats(trx, id, newSeats);
+        await seats.insertShowSeatsFor(trx, showtimeIds);
         showtimesReseated = showtimeIds.length;
         for (const showtimeId of showtimeIds) {
-          await announceShowStatus(trx, showtimeId, 'scheduled'); // viewers read the new seat map
+          await seats.announceShowStatus(trx, showtimeId, 'scheduled'); // viewers read the new seat map
         }
       }
       // cleaning_minutes applies to showtimes scheduled from now on: the ones
@@ -179,27 +189,27 @@ export async function updateHall(db: Database, id: number, patch: HallPatch, act
         action: 'update',
         entity: 'hall',
         entityId: id,
-        details: { changes: patch, before, seats_replaced: seats !== undefined, showtimes_reseated: showtimesReseated },
+        details: { changes: patch, before, seats_replaced: newSeats !== undefined, showtimes_reseated: showtimesReseated },
       });
       return getHall(trx, id);
     }),
   );
 }
 
-export async function deleteHall(db: Database, id: number, actor: Actor): Promise<void> {
+export async function deleteHall(db: Database, seats: ShowtimeSeats, id: number, actor: Actor): Promise<void> {
   await inStaffTransaction(db, async (trx) => {
     if ((await queries.lockHall(trx, id)) === undefined) {
       throw notFound(catalogErrors.hallNotFound);
     }
-    const showtimeIds = await deleteShowtimesUnder(trx, { hallId: id }, 'hall');
-    const seats = await queries.countSeatsUnder(trx, { hallId: id });
+    const showtimeIds = await deleteShowtimesUnder(trx, seats, { hallId: id }, 'hall');
+    const seatCount = await queries.countSeatsUnder(trx, { hallId: id });
     await queries.deleteHalls(trx, { hallId: id });
     await queries.recordAudit(trx, {
       userId: actor.userId,
       action: 'delete',
       entity: 'hall',
       entityId: id,
-      details: { deleted: { seats, showtimes: showtimeIds.length } },
+      details: { deleted: { seats: seatCount, showtimes: showtimeIds.length } },
     });
   });
 }
@@ -238,12 +248,12 @@ export async function updateMovie(db: Database, id: number, patch: MoviePatch, a
   );
 }
 
-export async function deleteMovie(db: Database, id: number, actor: Actor): Promise<void> {
+export async function deleteMovie(db: Database, seats: ShowtimeSeats, id: number, actor: Actor): Promise<void> {
   await inStaffTransaction(db, async (trx) => {
     if ((await queries.lockMovie(trx, id)) === undefined) {
       throw notFound(catalogErrors.movieNotFound);
     }
-    const showtimeIds = await deleteShowtimesUnder(trx, { movieId: id }, 'movie');
+    const showtimeIds = await deleteShowtimesUnder(trx, seats, { movieId: id }, 'movie');
     await queries.deleteMovie(trx, id);
     await queries.recordAudit(trx, {
       userId: actor.userId,
@@ -271,7 +281,7 @@ function parseInstant(value: string): Date {
  * it paid); the start, hall and movie (what a customer bought) and the
  * currency (what the report adds up) only while no seat is booked.
  */
-export async function updateShowtime(db: Database, id: number, patch: ShowtimePatch, actor: Actor): Promise<Showtime> {
+export async function updateShowtime(db: Database, seats: ShowtimeSeats, id: number, patch: ShowtimePatch, actor: Actor): Promise<Showtime> {
   assertSomethingToChange(patch);
   const requestedStart = patch.starts_at === undefined ? undefined : parseInstant(patch.starts_at);
   return translatingConflicts(() =>
@@ -303,7 +313,7 @@ export async function updateShowtime(db: Database, id: number, patch: ShowtimePa
       }
       const moves = startsAt !== undefined || hallId !== undefined || movieId !== undefined;
       const currencyChanges = price.currency !== current.currency;
-      if ((moves || currencyChanges) && (await lockSeatsAndCountBookings(trx, [id])) > 0) {
+      if ((moves || currencyChanges) && (await lockSeatsAndCountBookings(trx, seats, [id])) > 0) {
         throw conflict(moves ? catalogErrors.showHasBookings : catalogErrors.showCurrencyLocked(current.currency));
       }
       const before = await getShowtime(trx, id);
@@ -320,14 +330,14 @@ export async function updateShowtime(db: Database, id: number, patch: ShowtimePa
       if (hallId !== undefined) {
         // Nothing is booked (checked above under the seat locks): the show gets
         // the new hall's seats, all available; holds on the old ones are dropped.
-        await queries.deleteShowSeats(trx, [id]);
-        await queries.insertShowSeatsFor(trx, [id]);
+        await seats.deleteShowSeats(trx, [id]);
+        await seats.insertShowSeatsFor(trx, [id]);
       }
       if (patch.price !== undefined || patch.premium_price !== undefined) {
         await queries.updateShowtimePrices(trx, id, { currency: price.currency, price_amount: price.amount, premium_price_amount: premium.amount });
       }
       if (moves || patch.price !== undefined || patch.premium_price !== undefined) {
-        await announceShowStatus(trx, id, 'scheduled'); // viewers read the show and its seats again
+        await seats.announceShowStatus(trx, id, 'scheduled'); // viewers read the show and its seats again
       }
       await queries.recordAudit(trx, { userId: actor.userId, action: 'update', entity: 'showtime', entityId: id, details: { changes: patch, before } });
       return getShowtime(trx, id);
@@ -335,18 +345,19 @@ export async function updateShowtime(db: Database, id: number, patch: ShowtimePa
   );
 }
 
-export async function deleteShowtime(db: Database, id: number, actor: Actor): Promise<void> {
+export async function deleteShowtime(db: Database, seats: ShowtimeSeats, id: number, actor: Actor): Promise<void> {
   await inStaffTransaction(db, async (trx) => {
     const showtime = await queries.lockShowtime(trx, id);
     if (showtime === undefined) {
       throw notFound(catalogErrors.showNotFound);
     }
     // Bookings of a cancelled show count too: they are the record of what is owed back.
-    if ((await lockSeatsAndCountBookings(trx, [id])) > 0) {
+    if ((await lockSeatsAndCountBookings(trx, seats, [id])) > 0) {
       throw conflict(showtime.status === 'cancelled' ? catalogErrors.deleteCancelledBookedShow : catalogErrors.deleteBookedShow);
     }
-    const showSeats = await queries.deleteShowSeats(trx, [id]);
+    const showSeats = await seats.deleteShowSeats(trx, [id]);
     await queries.deleteShowtimes(trx, [id]);
+    await seats.announceShowStatus(trx, id, 'deleted'); // viewers and layout caches let go of it
     await queries.recordAudit(trx, {
       userId: actor.userId,
       action: 'delete',
@@ -371,7 +382,7 @@ const toRefund = (row: queries.RefundRow): Refund => ({
  * hall is free for another show (the overlap constraint only counts scheduled
  * ones), listings leave it out, and every booking comes back as a refund to make.
  */
-export async function cancelShowtime(db: Database, id: number, actor: Actor): Promise<CancelReply> {
+export async function cancelShowtime(db: Database, seats: ShowtimeSeats, id: number, actor: Actor): Promise<CancelReply> {
   return inStaffTransaction(db, async (trx) => {
     const showtime = await queries.lockShowtime(trx, id);
     if (showtime === undefined) {
@@ -382,10 +393,10 @@ export async function cancelShowtime(db: Database, id: number, actor: Actor): Pr
     }
     // With every seat row locked, no hold or booking is half-way: each one
     // committed before (and is in the refunds) or waits for our commit.
-    await queries.lockShowSeatsOf(trx, [id]);
+    await seats.lockShowSeatsOf(trx, [id]);
     await queries.markCancelled(trx, id);
-    const holdsReleased = await queries.releaseHoldsOf(trx, id);
-    await announceShowStatus(trx, id, 'cancelled'); // delivered on commit, like every seat event
+    const holdsReleased = await seats.releaseHoldsOf(trx, id);
+    await seats.announceShowStatus(trx, id, 'cancelled'); // delivered on commit, like every seat event
     const refunds = (await queries.selectRefunds(trx, id)).map(toRefund);
     const total = refunds.reduce((sum, refund) => sum + refund.price.amount, 0);
     await queries.recordAudit(trx, {

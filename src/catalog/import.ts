@@ -5,6 +5,7 @@ import { describeValidationError, validatorCompiler } from '../http/validation.t
 import { AppError, badRequest } from '../shared/errors.ts';
 import { Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
+import type { ShowtimeSeats } from './catalog.ports.ts';
 import { HallBody, MovieBody, RowSpec, VenueBody } from './catalog.schemas.ts';
 import {
   createHallInTransaction,
@@ -406,9 +407,10 @@ function overlapOf(plan: CinemaPlan, show: PlannedShowtime): string {
 /**
  * Writes the planned cinema in one transaction through the catalog's own
  * create functions (so the same rules, defaults and audit rows apply), in file
- * order; the first failure rolls everything back.
+ * order; the first failure rolls everything back. `seats` is the booking
+ * domain's, which writes each showtime's show_seats.
  */
-export async function importCinema(db: Database, plan: CinemaPlan, actor: Actor = { userId: null }): Promise<ImportSummary> {
+export async function importCinema(db: Database, seats: ShowtimeSeats, plan: CinemaPlan, actor: Actor = { userId: null }): Promise<ImportSummary> {
   const { venue: venueBody, halls, movies = [] } = plan.document;
   // The staff write lock, like every catalog write: an import never interleaves with another staff change.
   return inStaffTransaction(db, async (trx) => {
@@ -432,7 +434,7 @@ export async function importCinema(db: Database, plan: CinemaPlan, actor: Actor 
       };
       await step(
         show.label,
-        () => createShowtimeInTransaction(trx, body, actor),
+        () => createShowtimeInTransaction(trx, seats, body, actor),
         (detail) => (detail === catalogErrors.hallBusy ? overlapOf(plan, show) : ''),
       );
     }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { lockKeys, withAdvisoryLock } from '../db/migrate.ts';
+import type { ShowtimeSeats } from './catalog.ports.ts';
 import { countVenues } from './catalog.queries.ts';
 import type { RowSpec } from './catalog.schemas.ts';
 import { createHall, createMovie, createShowtime, createVenue } from './catalog.service.ts';
@@ -27,8 +28,9 @@ const schedule = [
  * The demo cinema: one venue, two halls, three movies and the next 7 days of
  * showtimes. Does nothing when any venue exists, so a restart never re-seeds,
  * and runs under an advisory lock so processes starting together seed once.
+ * `seats` is the booking domain's, which writes each showtime's show_seats.
  */
-export async function seedDemoCinema(db: Database, now = new Date()): Promise<{ seeded: boolean; showtimes: number }> {
+export async function seedDemoCinema(db: Database, seats: ShowtimeSeats, now = new Date()): Promise<{ seeded: boolean; showtimes: number }> {
   return withAdvisoryLock(db, lockKeys.seed, async () => {
     if ((await countVenues(db)).count > 0) {
       return { seeded: false, showtimes: 0 };
@@ -59,7 +61,7 @@ export async function seedDemoCinema(db: Database, now = new Date()): Promise<{ 
           const hall = halls[hallIndex];
           const movie = movies[(day + hallIndex + slot) % movies.length];
           if (hall !== undefined && movie !== undefined) {
-            await createShowtime(db, {
+            await createShowtime(db, seats, {
               hall_id: hall.id,
               movie_id: movie.id,
               starts_at: startsAt.toISOString(),

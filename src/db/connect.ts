@@ -7,6 +7,8 @@ import { isDatabaseUnavailable } from './pg-errors.ts';
 
 export type Connection = {
   db: Database;
+  /** The connection string in use (the embedded server's, when we started it), for worker processes. */
+  url: string;
   /** True when we started the embedded server (and so may seed it). */
   embedded: boolean;
   /** Destroys the pool, then stops the embedded server if we started one. */
@@ -72,5 +74,5 @@ export async function connectDatabase(
     await close();
     throw error;
   }
-  return { db, embedded: embedded !== undefined, close };
+  return { db, url, embedded: embedded !== undefined, close };
 }

@@ -80,6 +80,8 @@ export interface ShowSeatsTable {
   locked_by_id: number | null;
   locked_until: Timestamp | null;
   booked_at: Timestamp | null;
+  /** Bumped by a trigger on every update (migration 0003); int8, read as a number. */
+  version: Generated<number>;
 }
 
 export interface BookingsTable {

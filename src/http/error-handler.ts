@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
 import { AppError } from '../shared/errors.ts';
 import { describeValidationError } from './validation.ts';
@@ -66,13 +66,32 @@ function classify(error: FastifyError | AppError): { status: number; body: Error
   return { status: 500, body: { detail: httpErrors.internal } };
 }
 
+/**
+ * Fastify's "incoming request" / "request completed" lines, at debug: at
+ * info they are two lines per request on the hot path. A request that
+ * errored is still logged at error, and the error handler logs every 5xx.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) {
+      reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    } else {
+      reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    }
+  }
+}
+
 /** The one error handler: every error becomes `{detail}` JSON with the right status (SPEC §3). */
 export function errorHandler(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = classify(error);
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
   } else {
-    request.log.info({ status, detail: body.detail }, 'request rejected');
+    request.log.debug({ status, detail: body.detail }, 'request rejected');
   }
   if (status === 503) {
     reply.header('retry-after', '5');

@@ -1,31 +1,63 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
-import { describe, expect, it } from 'vitest';
-import { beginSeatWriteQuery, lockShowSeatsQuery, releaseExpiredHoldsQuery } from '../../src/booking/booking.queries.ts';
-import type { DB } from '../../src/db/schema.ts';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beginSeatWrite, lockShowSeats, releaseExpiredHolds } from '../../src/booking/booking.queries.ts';
+import { renderStatement, statementOf, statementsOf } from '../setup/compiled-sql.ts';
+import { createTestDatabase, type TestDatabase } from '../setup/database.ts';
 
-// Compiles only; never connects. The committed .sql files are the reviewable
-// record of how seats are locked: a change to FOR UPDATE, the lock order or
-// SKIP LOCKED shows up as a diff in review, and fails here until accepted.
-const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool() }) });
-
-const render = (compiled: { sql: string; parameters: readonly unknown[] }) =>
-  `${compiled.sql.replace(/\s+/g, ' ').trim()}\n-- parameters: ${JSON.stringify(compiled.parameters)}\n`;
+// The committed .sql files are the reviewable record of how seats are locked:
+// a change to FOR UPDATE, the lock order or SKIP LOCKED shows up as a diff in
+// review, and fails here until accepted. The statements of the release path
+// are compiled from the real functions by a Kysely that never connects; hold
+// and book run in SQL functions (migration 0003), recorded as PostgreSQL
+// itself prints them.
 
 describe('the locking statements', () => {
   it('when seats are locked, then FOR UPDATE OF show_seats in ascending seat id', async () => {
-    const compiled = lockShowSeatsQuery(db, 7, [3, 5]).compile();
+    const compiled = await statementOf((trx) => lockShowSeats(trx, 7, [3, 5]));
     expect(compiled.sql).toMatch(/order by "ss"\."seat_id" for update of "ss"$/);
-    await expect(render(compiled)).toMatchFileSnapshot('./__queries__/lock-show-seats.sql');
+    await expect(renderStatement(compiled)).toMatchFileSnapshot('./__queries__/lock-show-seats.sql');
   });
 
   it('when a seat write begins, then it bounds lock waits and takes the per-user advisory lock', async () => {
-    await expect(render(beginSeatWriteQuery(7, 42).compile(db))).toMatchFileSnapshot('./__queries__/begin-seat-write.sql');
+    await expect(renderStatement(await statementOf((trx) => beginSeatWrite(trx, 7, 42)))).toMatchFileSnapshot('./__queries__/begin-seat-write.sql');
   });
 
   it('when expired holds are released, then rows locked by others are skipped, never waited on', async () => {
-    const compiled = releaseExpiredHoldsQuery({ showId: 7, limit: 100 }).compile(db);
-    expect(compiled.sql).toContain('FOR UPDATE SKIP LOCKED');
-    await expect(render(compiled)).toMatchFileSnapshot('./__queries__/release-expired-holds.sql');
+    const [compiled] = await statementsOf((trx) => releaseExpiredHolds(trx, { showId: 7, limit: 100 }));
+    expect(compiled?.sql).toContain('FOR UPDATE SKIP LOCKED');
+    await expect(renderStatement(compiled!)).toMatchFileSnapshot('./__queries__/release-expired-holds.sql');
+  });
+});
+
+describe('the one-round-trip seat functions', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  const definitionOf = async (name: string): Promise<string> => {
+    const { rows } = await sql<{ def: string }>`SELECT pg_get_functiondef(${name}::regproc) AS def`.execute(database.db);
+    return rows[0]!.def;
+  };
+
+  for (const name of ['booking_hold_seats', 'booking_book_seats']) {
+    it(`when ${name} locks, then the advisory lock first, then FOR UPDATE in ascending seat id, then the show read again`, async () => {
+      const definition = await definitionOf(name);
+      const advisory = definition.indexOf('pg_advisory_xact_lock(p_showtime_id, p_user_id)');
+      const locking = definition.search(/ORDER BY ss\.seat_id\s+FOR UPDATE\s/);
+      const reread = definition.indexOf('FROM showtimes WHERE id = p_showtime_id', locking);
+      expect(advisory).toBeGreaterThan(0);
+      expect(locking).toBeGreaterThan(advisory);
+      expect(reread).toBeGreaterThan(locking);
+      expect(definition).toContain("SET lock_timeout TO '3s'");
+      await expect(definition).toMatchFileSnapshot(`./__queries__/${name}.sql`);
+    });
+  }
+
+  it('when expired holds are released in passing, then with SKIP LOCKED', async () => {
+    const definition = await definitionOf('booking_release_expired');
+    expect(definition).toContain('FOR UPDATE SKIP LOCKED');
+    await expect(definition).toMatchFileSnapshot('./__queries__/booking_release_expired.sql');
   });
 });

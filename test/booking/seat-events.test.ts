@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { announceSeatChanges } from '../../src/booking/seat-events.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { openEventStream, type EventStream, type StreamEvent } from '../setup/event-stream.ts';
 import { createShow, createUser, expireHolds, showSeatRows, type TestShow, type TestUser } from '../setup/factories.ts';
@@ -88,13 +87,11 @@ describe('GET /api/shows/{show_id}/events', () => {
     const [rolledBack, committed] = show.seatIds as [number, number];
     await expect(
       app.db.transaction().execute(async (trx) => {
-        await announceSeatChanges(trx, show.showId, [{ seat_id: rolledBack, status: 'booked', locked_until: null }]);
+        await sql`UPDATE show_seats SET status = 'booked', booked_at = now() WHERE showtime_id = ${show.showId} AND seat_id = ${rolledBack}`.execute(trx);
         throw new Error('the write failed after announcing');
       }),
     ).rejects.toThrow('the write failed');
-    await app.db.transaction().execute((trx) =>
-      announceSeatChanges(trx, show.showId, [{ seat_id: committed, status: 'booked', locked_until: null }]),
-    );
+    await sql`UPDATE show_seats SET status = 'booked', booked_at = now() WHERE showtime_id = ${show.showId} AND seat_id = ${committed}`.execute(app.db);
     await stream.next(seatEvent(committed, 'booked'));
     expect(stream.events.some((e) => e.event === 'seat' && e.data.seat_id === rolledBack)).toBe(false);
   });

@@ -236,7 +236,7 @@ describe('x-request-id and the log lines of a request', () => {
     });
     loggingDb = createDatabase(createPool(app.databaseUrl, { max: 4 }));
     // Building a second app must not collide with the first one's metrics (a per-app registry).
-    loggingApp = await buildApp({ config: testConfig({ logLevel: 'info' }), db: loggingDb, logger: pino({ level: 'info' }, memory) });
+    loggingApp = await buildApp({ config: testConfig({ logLevel: 'debug' }), db: loggingDb, logger: pino({ level: 'debug' }, memory) });
     await loggingApp.listen({ host: '127.0.0.1', port: 0 });
     const address = loggingApp.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;

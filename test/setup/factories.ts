@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { createSession, registerUser } from '../../src/accounts/index.ts';
 import { hashPassword } from '../../src/accounts/passwords.ts';
+import { showtimeSeats } from '../../src/booking/index.ts';
 import { createHall, createMovie, createShowtime, createVenue } from '../../src/catalog/index.ts';
 import type { Database } from '../../src/db/database.ts';
 
@@ -46,7 +47,7 @@ export async function createShow(
   const hall = await createHall(db, { venue_id: venue.id, name: 'Hall 1', rows });
   const movie = await createMovie(db, { title: 'Test Movie', duration_minutes: 90 });
   const startsAt = new Date(Date.now() + (options.startsInMinutes ?? 60) * 60_000);
-  const show = await createShowtime(db, { hall_id: hall.id, movie_id: movie.id, starts_at: startsAt.toISOString() });
+  const show = await createShowtime(db, showtimeSeats, { hall_id: hall.id, movie_id: movie.id, starts_at: startsAt.toISOString() });
   const seats = await db.selectFrom('seats').select('id').where('hall_id', '=', hall.id).orderBy('id').execute();
   return { showId: show.id, hallId: hall.id, seatIds: seats.map((s) => s.id) };
 }

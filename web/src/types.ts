@@ -1,4 +1,4 @@
-/** The public API's shapes, as README.md and /openapi.json describe them. */
+/** The public API's shapes, as docs/api.md and /openapi.json describe them. */
 
 export type Money = { amount: number; currency: string };
 

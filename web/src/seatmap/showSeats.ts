@@ -10,7 +10,7 @@ import type { MapSeat, SeatView } from './SeatMap.tsx';
  * my hold replies and the layout's locked_by). Holds are never extended, so
  * another viewer's later hold of the same seat always has another
  * locked_until. A hold past its locked_until is available, for everyone, at
- * once (README: "counts as available everywhere").
+ * once (docs/api.md: "counts as available everywhere").
  */
 export type Live = { status: SeatStatus; until: number | null };
 

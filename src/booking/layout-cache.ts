@@ -1,0 +1,355 @@
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.ts';
+import type { SeatKind, SeatStatus } from '../db/schema.ts';
+import { money, type Money } from '../shared/money.ts';
+import * as queries from './booking.queries.ts';
+import type { SeatEvent, SeatEventHub } from './seat-events.ts';
+
+/**
+ * The hall layout of each showtime that is being read, kept in memory and
+ * current by the seat events every process receives (seat-events.ts).
+ *
+ * - Each seat keeps the version of its row: an event older than what we have
+ *   (late, reordered, or already in the snapshot) changes nothing.
+ * - Whether a hold is live is decided at the moment of each read, so a hold
+ *   past `locked_until` reads `available` even before anyone releases it; the
+ *   shared bytes are valid only until the earliest expiry among the holds.
+ * - The anonymous answer (and its gzip/brotli forms, and the event stream's
+ *   snapshot) is built once per version and shared by every reader; a viewer
+ *   who holds seats of the show gets a personal answer with `locked_by`.
+ * - While the listener is down, nothing cached is trusted: reads go to the
+ *   database; after it reconnects every snapshot is dropped (events sent in
+ *   between are gone).
+ * - A staff change of the showtime (cancel, move, new seat map) is announced
+ *   as a show event: the snapshot is dropped and read again.
+ */
+
+type Seat = {
+  id: number;
+  row: string;
+  number: number;
+  kind: SeatKind;
+  x: number;
+  y: number;
+  price: Money;
+  status: SeatStatus;
+  holder: number | null;
+  lockedUntil: string | null;
+  lockedUntilMs: number;
+  version: number;
+};
+
+type Header = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string };
+
+export type Encoded = { body: Buffer; etag: string; encoding: 'identity' | 'gzip' | 'br' };
+
+type Shared = {
+  /** The anonymous layout as JSON, and its compressed forms, built on demand. */
+  json: Buffer;
+  etag: string;
+  gzip?: Buffer;
+  br?: Buffer;
+  /** The event stream's snapshot: every seat, no user ids. */
+  sse?: string;
+  /** Valid until the earliest live hold expires (ms since epoch). */
+  validUntilMs: number;
+};
+
+type Snapshot = {
+  showId: number;
+  header: Header;
+  seats: Seat[];
+  byId: Map<number, Seat>;
+  shared: Shared | undefined;
+  unsubscribe: () => void;
+  /** A release of expired holds under way: readers that find expired holds share it. */
+  releasing: Promise<void> | undefined;
+};
+
+export type LayoutCache = {
+  /** The layout as JSON bytes for this viewer, compressed when `accept` allows; undefined for an unknown show. */
+  layout(showId: number, viewerId: number | null, accept: string | undefined): Promise<Encoded | undefined>;
+  /** The event stream's snapshot as JSON text (no user ids); undefined for an unknown show. */
+  streamSnapshot(showId: number): Promise<string | undefined>;
+  /** Applies changes this process just committed, so its next read shows them without waiting for NOTIFY. */
+  apply: (showId: number, events: readonly SeatEvent[]) => void;
+  close(): void;
+};
+
+const MAX_SHOWS = 1_000;
+/** Expired holds are released in the background by a read, at most this often per show. */
+const RELEASE_LIMIT = 1_000;
+/** Answers below this size are not worth compressing. */
+const COMPRESS_FROM_BYTES = 1_024;
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** br before gzip before identity; a coding with q=0 is refused. */
+export function chooseEncoding(accept: string | undefined): Encoded['encoding'] {
+  if (accept === undefined) {
+    return 'identity';
+  }
+  const offered = new Map<string, number>();
+  for (const part of accept.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    offered.set((name ?? '').trim(), q === undefined ? 1 : Number(q));
+  }
+  const allowed = (name: string) => (offered.get(name) ?? offered.get('*') ?? 0) > 0;
+  return allowed('br') ? 'br' : allowed('gzip') ? 'gzip' : 'identity';
+}
+
+function isLive(seat: Seat, now: number): boolean {
+  return seat.status === 'held' && seat.lockedUntilMs > now;
+}
+
+function layoutJson(snapshot: Snapshot, viewerId: number | null, now: number): string {
+  const seats = snapshot.seats.map((seat) => {
+    const live = isLive(seat, now);
+    return {
+      id: seat.id,
+      row: seat.row,
+      number: seat.number,
+      status: seat.status === 'held' && !live ? 'available' : seat.status,
+      locked_by: live && viewerId !== null && seat.holder === viewerId ? viewerId : null,
+      locked_until: live ? seat.lockedUntil : null,
+      kind: seat.kind,
+      price: seat.price,
+      x: seat.x,
+      y: seat.y,
+    };
+  });
+  return JSON.stringify({ ...snapshot.header, seats });
+}
+
+function nextExpiry(snapshot: Snapshot, now: number): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const seat of snapshot.seats) {
+    if (isLive(seat, now) && seat.lockedUntilMs < earliest) {
+      earliest = seat.lockedUntilMs;
+    }
+  }
+  return earliest;
+}
+
+function hasExpiredHolds(snapshot: Snapshot, now: number): boolean {
+  return snapshot.seats.some((seat) => seat.status === 'held' && seat.lockedUntilMs <= now);
+}
+
+function sharedOf(snapshot: Snapshot, now: number): Shared {
+  if (snapshot.shared === undefined || snapshot.shared.validUntilMs <= now) {
+    const json = Buffer.from(layoutJson(snapshot, null, now));
+    snapshot.shared = { json, etag: etagOf(json), validUntilMs: nextExpiry(snapshot, now) };
+  }
+  return snapshot.shared;
+}
+
+function encode(shared: Shared, encoding: Encoded['encoding']): Encoded {
+  if (encoding === 'identity' || shared.json.length < COMPRESS_FROM_BYTES) {
+    return { body: shared.json, etag: shared.etag, encoding: 'identity' };
+  }
+  if (encoding === 'br') {
+    shared.br ??= brotliCompressSync(shared.json, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: shared.json.length } });
+    return { body: shared.br, etag: `${shared.etag.slice(0, -1)}-br"`, encoding };
+  }
+  shared.gzip ??= gzipSync(shared.json, { level: 6 });
+  return { body: shared.gzip, etag: `${shared.etag.slice(0, -1)}-gz"`, encoding };
+}
+
+function toSeat(row: Awaited<ReturnType<typeof queries.selectLayoutSeats>>[number], prices: { currency: string; price_amount: number; premium_price_amount: number }): Seat {
+  const lockedUntil = row.locked_until === null ? null : row.locked_until.toISOString();
+  return {
+    id: row.id,
+    row: row.row,
+    number: row.number,
+    kind: row.kind,
+    x: row.x,
+    y: row.y,
+    price: money(row.kind === 'premium' ? prices.premium_price_amount : prices.price_amount, prices.currency),
+    status: row.status,
+    holder: row.locked_by_id,
+    lockedUntil,
+    lockedUntilMs: row.locked_until?.getTime() ?? 0,
+    version: row.version,
+  };
+}
+
+function applyEvent(snapshot: Snapshot, event: SeatEvent): void {
+  const seat = snapshot.byId.get(event.seat_id);
+  if (seat === undefined || event.version <= seat.version) {
+    return; // not a seat of this map, or nothing newer than what we have
+  }
+  seat.version = event.version;
+  seat.status = event.status;
+  seat.holder = event.status === 'held' ? event.holder : null;
+  seat.lockedUntil = event.status === 'held' ? event.locked_until : null;
+  seat.lockedUntilMs = seat.lockedUntil === null ? 0 : Date.parse(seat.lockedUntil);
+  snapshot.shared = undefined;
+}
+
+export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger): LayoutCache {
+  const shows = new Map<number, Snapshot>();
+  const loading = new Map<number, Promise<Snapshot | undefined>>();
+  let generation = 0;
+
+  const drop = (showId: number): void => {
+    const snapshot = shows.get(showId);
+    if (snapshot !== undefined) {
+      shows.delete(showId);
+      snapshot.unsubscribe();
+    }
+  };
+  const dropAll = (): void => {
+    generation++;
+    for (const showId of [...shows.keys()]) {
+      drop(showId);
+    }
+  };
+
+  /** Subscribes first, then reads; what arrived meanwhile is applied by version. */
+  const load = async (showId: number): Promise<Snapshot | undefined> => {
+    const startedIn = generation;
+    const early: SeatEvent[] = [];
+    let snapshot: Snapshot | undefined;
+    let stale = false;
+    const unsubscribe = hub.subscribe(showId, (message) => {
+      if (message.type === 'seats') {
+        if (snapshot === undefined) {
+          early.push(...message.events);
+        } else {
+          message.events.forEach((event) => applyEvent(snapshot as Snapshot, event));
+        }
+      } else {
+        // The showtime changed, or the listener reconnected and events may be lost: read it again next time.
+        stale = true;
+        if (shows.get(showId) === snapshot) {
+          drop(showId);
+        }
+      }
+    });
+    try {
+      const [header, rows] = await Promise.all([queries.findShowHeader(db, showId), queries.selectLayoutSeats(db, showId)]);
+      if (header === undefined) {
+        unsubscribe();
+        return undefined;
+      }
+      const seats = rows.map((row) => toSeat(row, header));
+      snapshot = {
+        showId,
+        header: {
+          show_id: header.show_id,
+          hall_name: header.hall_name,
+          venue_name: header.venue_name,
+          movie_title: header.movie_title,
+          starts_at: header.starts_at.toISOString(),
+        },
+        seats,
+        byId: new Map(seats.map((seat) => [seat.id, seat])),
+        shared: undefined,
+        unsubscribe,
+        releasing: undefined,
+      };
+      early.forEach((event) => applyEvent(snapshot as Snapshot, event));
+      if (!stale && startedIn === generation && hub.isListening()) {
+        if (shows.size >= MAX_SHOWS) {
+          // The least recently read show goes (Map order is insertion order; reads re-insert).
+          const oldest = shows.keys().next().value;
+          if (oldest !== undefined) {
+            drop(oldest);
+          }
+        }
+        shows.set(showId, snapshot);
+      } else {
+        unsubscribe();
+      }
+      return snapshot;
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+  };
+
+  const current = async (showId: number): Promise<Snapshot | undefined> => {
+    if (!hub.isListening()) {
+      // Not hearing events: nothing cached is current. Read the database each time.
+      dropAll();
+      return load(showId);
+    }
+    const cached = shows.get(showId);
+    if (cached !== undefined) {
+      shows.delete(showId);
+      shows.set(showId, cached);
+      return cached;
+    }
+    let pending = loading.get(showId);
+    if (pending === undefined) {
+      pending = load(showId).finally(() => loading.delete(showId));
+      loading.set(showId, pending);
+    }
+    return pending;
+  };
+
+  /**
+   * SPEC §5: expired holds are released by the layout call. Only a read that
+   * finds one writes (and readers meanwhile share that one release); the
+   * answer shows them available either way, so a failure is only logged.
+   */
+  const releaseExpired = async (snapshot: Snapshot, now: number): Promise<void> => {
+    if (snapshot.releasing === undefined && hasExpiredHolds(snapshot, now)) {
+      snapshot.releasing = queries
+        .releaseExpiredHolds(db, { showId: snapshot.showId, limit: RELEASE_LIMIT })
+        .then((released) => released.forEach((row) => applyEvent(snapshot, { seat_id: row.seat_id, status: 'available', locked_until: null, version: row.version, holder: null })))
+        .catch((error: unknown) => log.warn({ err: error, showId: snapshot.showId }, 'releasing expired holds after a layout read failed'))
+        .finally(() => {
+          snapshot.releasing = undefined;
+        });
+    }
+    await snapshot.releasing;
+  };
+
+  return {
+    async layout(showId, viewerId, accept) {
+      const snapshot = await current(showId);
+      if (snapshot === undefined) {
+        return undefined;
+      }
+      const now = Date.now();
+      await releaseExpired(snapshot, now);
+      const holdsSome = viewerId !== null && snapshot.seats.some((seat) => seat.holder === viewerId && isLive(seat, now));
+      if (holdsSome) {
+        const json = Buffer.from(layoutJson(snapshot, viewerId, now));
+        return encode({ json, etag: etagOf(json), validUntilMs: 0 }, chooseEncoding(accept));
+      }
+      return encode(sharedOf(snapshot, now), chooseEncoding(accept));
+    },
+    async streamSnapshot(showId) {
+      const snapshot = await current(showId);
+      if (snapshot === undefined) {
+        return undefined;
+      }
+      const now = Date.now();
+      const shared = sharedOf(snapshot, now);
+      shared.sse ??= JSON.stringify({
+        show_id: showId,
+        seats: snapshot.seats.map((seat) => {
+          const live = isLive(seat, now);
+          return { seat_id: seat.id, status: seat.status === 'held' && !live ? 'available' : seat.status, locked_until: live ? seat.lockedUntil : null };
+        }),
+      });
+      return shared.sse;
+    },
+    apply(showId, events) {
+      const snapshot = shows.get(showId);
+      if (snapshot !== undefined) {
+        events.forEach((event) => applyEvent(snapshot, event));
+      }
+    },
+    close() {
+      dropAll();
+    },
+  };
+}

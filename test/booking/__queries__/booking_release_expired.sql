@@ -1,0 +1,14 @@
+CREATE OR REPLACE FUNCTION public.booking_release_expired(p_showtime_id integer, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE sql
+AS $function$
+      WITH released AS (
+        UPDATE show_seats
+           SET status = 'available', locked_by_id = NULL, locked_until = NULL
+         WHERE id IN (SELECT id FROM show_seats
+                       WHERE showtime_id = p_showtime_id AND status = 'held' AND locked_until <= now()
+                       LIMIT p_limit
+                       FOR UPDATE SKIP LOCKED)
+        RETURNING seat_id, version)
+      SELECT coalesce(jsonb_agg(jsonb_build_array(seat_id, 'available', NULL, version, NULL) ORDER BY seat_id), '[]'::jsonb) FROM released
+    $function$
