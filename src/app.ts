@@ -2,7 +2,7 @@ import sseModule, { type SSEPluginOptions } from '@fastify/sse';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { accountRoutes, authenticate, createSessionCache, SESSIONS_REVOKED_CHANNEL } from './accounts/index.ts';
-import { bookingRoutes, createLayoutCache, releaseAllHolds, SEAT_EVENTS_CHANNEL, seatEventRoutes, showtimeSeats, startSeatEventHub } from './booking/index.ts';
+import { bookingRoutes, createLayoutCache, createSeatPublisher, notifySeatChanges, releaseAllHolds, SEAT_EVENTS_CHANNEL, seatEventRoutes, showtimeSeats, startSeatEventHub } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
@@ -57,7 +57,9 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   const sessions = createSessionCache(listener);
   const hub = startSeatEventHub(listener);
   const cache = createLayoutCache(db, hub, logger);
+  const publisher = createSeatPublisher((payloads) => notifySeatChanges(db, payloads), logger);
   app.addHook('onClose', async () => {
+    await publisher.flush();
     cache.close();
     hub.close();
     await listener.close();
@@ -66,11 +68,10 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
 
   await app.register(healthRoutes, { db });
   // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
-  // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
   await app.register(accountRoutes, { db, config, sessions, onLogout: (userId: number) => releaseAllHolds(db, userId, cache.apply) });
   await app.register(catalogRoutes, { db });
   await app.register(catalogAdminRoutes, { db, showtimeSeats });
-  await app.register(bookingRoutes, { db, config, metrics, cache });
+  await app.register(bookingRoutes, { db, config, metrics, cache, publisher });
   // Event data is JSON text built once for every viewer; anything else is serialized here.
   await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });
   await app.register(seatEventRoutes, { hub, cache });

@@ -60,12 +60,13 @@ export async function findUserByToken(db: Database, sessions: SessionCache, toke
   if (cached !== undefined) {
     return cached;
   }
+  const revocationsBefore = sessions.revocations();
   const found = await queries.findUserBySessionHash(db, tokenHash);
   if (found === undefined) {
     return undefined;
   }
   const user = { id: found.id, username: found.username, is_staff: found.is_staff };
-  sessions.set(tokenHash, user, found.expires_at);
+  sessions.set(tokenHash, user, found.expires_at, revocationsBefore);
   return user;
 }
 

@@ -19,7 +19,10 @@ type Entry = { user: AuthUser; expiresAtMs: number };
 
 export type SessionCache = {
   get(tokenHash: string): AuthUser | undefined;
-  set(tokenHash: string, user: AuthUser, sessionExpiresAt: Date): void;
+  /** Call before reading a session from the database; pass the result to set(). */
+  revocations(): number;
+  /** Caches what was read, unless a revocation arrived since `revocationsBefore` (it might have been this one). */
+  set(tokenHash: string, user: AuthUser, sessionExpiresAt: Date, revocationsBefore: number): void;
   evict(tokenHash: string): void;
 };
 
@@ -31,6 +34,8 @@ export const revokedUserPayload = (userId: number): string => `user:${userId}`;
 
 export function createSessionCache(listener: Listener): SessionCache {
   const entries = new Map<string, Entry>();
+  // Counts revocations heard (and reconnects): a read that overlapped one is not cached.
+  let revocations = 0;
   const evictUser = (userId: number): void => {
     for (const [hash, entry] of entries) {
       if (entry.user.id === userId) {
@@ -39,13 +44,17 @@ export function createSessionCache(listener: Listener): SessionCache {
     }
   };
   listener.on(SESSIONS_REVOKED_CHANNEL, (payload) => {
+    revocations++;
     if (payload.startsWith('user:')) {
       evictUser(Number(payload.slice('user:'.length)));
     } else {
       entries.delete(payload);
     }
   });
-  listener.onReconnect(() => entries.clear());
+  listener.onReconnect(() => {
+    revocations++;
+    entries.clear();
+  });
 
   return {
     get(tokenHash) {
@@ -60,8 +69,9 @@ export function createSessionCache(listener: Listener): SessionCache {
       }
       return entry?.user;
     },
-    set(tokenHash, user, sessionExpiresAt) {
-      if (!listener.isListening()) {
+    revocations: () => revocations,
+    set(tokenHash, user, sessionExpiresAt, revocationsBefore) {
+      if (!listener.isListening() || revocationsBefore !== revocations) {
         return;
       }
       if (entries.size >= MAX_ENTRIES) {
@@ -74,6 +84,7 @@ export function createSessionCache(listener: Listener): SessionCache {
       entries.set(tokenHash, { user, expiresAtMs: Math.min(sessionExpiresAt.getTime(), Date.now() + ENTRY_TTL_MS) });
     },
     evict(tokenHash) {
+      revocations++;
       entries.delete(tokenHash);
     },
   };

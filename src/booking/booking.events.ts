@@ -61,7 +61,11 @@ async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, 
       return;
     }
     for (const event of message.events) {
-      send({ event: 'seat', data: publicSeatEvent(event) });
+      // Changes published after commit by different processes may arrive out of order: never send
+      // one older than what this process already knows of the seat (and so may have sent).
+      if (event.version >= (cache.versionOf(showId, event.seat_id) ?? 0)) {
+        send({ event: 'seat', data: publicSeatEvent(event) });
+      }
     }
   };
   const unsubscribe = hub.subscribe(showId, (message) => (buffered === undefined ? deliver(message) : buffered.push(message)));

@@ -25,6 +25,7 @@ import * as booking from './booking.service.ts';
 import type { BookingSettings } from './booking.service.ts';
 import { bookingErrors } from './booking.errors.ts';
 import type { Encoded, LayoutCache } from './layout-cache.ts';
+import type { SeatPublisher } from './seat-events.ts';
 import { notFound } from '../shared/errors.ts';
 
 /**
@@ -50,11 +51,17 @@ export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: n
 /** The design's three endpoints (SPEC §5), group holds and bookings, release, my bookings (SPEC §6). */
 export async function bookingRoutes(
   app: FastifyInstance,
-  { db, config, metrics, cache }: { db: Database; config: Config; metrics: SeatMetrics; cache: LayoutCache },
+  { db, config, metrics, cache, publisher }: { db: Database; config: Config; metrics: SeatMetrics; cache: LayoutCache; publisher: SeatPublisher },
 ): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  // Seat writes of this process reach its layout cache at once; other processes hear them through NOTIFY.
-  const settings: BookingSettings = { ...config, onSeatChanges: cache.apply };
+  // What a hold or booking committed reaches this process's layout cache at once, and the others by NOTIFY after commit.
+  const settings: BookingSettings = {
+    ...config,
+    onSeatChanges: (showId, events) => {
+      cache.apply(showId, events);
+      publisher.publish(showId, events);
+    },
+  };
   const seatWrite = {
     onRequest: requireUser,
     config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),

@@ -17,7 +17,14 @@ import type { Static } from 'typebox';
 /** Told of seat changes this process just committed (its layout cache applies them before NOTIFY arrives). */
 export type SeatChangeListener = (showId: number, events: readonly SeatEvent[]) => void;
 
-export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'> & { onSeatChanges?: SeatChangeListener };
+export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'> & {
+  /**
+   * Told of what a hold or booking committed. It must publish them (a
+   * SeatPublisher): the seat functions leave announcing to us (README.md,
+   * "Seat events"), so other processes hear of them only this way.
+   */
+  onSeatChanges: SeatChangeListener;
+};
 
 export type SeatRequest = { userId: number; showId: number; seatIds: readonly number[] };
 
@@ -108,7 +115,7 @@ export async function holdSeats(db: Database, settings: BookingSettings, request
   if (!('events' in outcome)) {
     throw refusal(outcome);
   }
-  settings.onSeatChanges?.(request.showId, outcome.events.map(seatEventOf));
+  settings.onSeatChanges(request.showId, outcome.events.map(seatEventOf));
   // The events are the rows this call wrote: its new holds, then expired holds it released in passing.
   const newlyHeld = outcome.events.filter(([, status, , , holder]) => status === 'held' && holder === request.userId);
   const seats = [
@@ -177,7 +184,7 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
   if (!('events' in outcome)) {
     throw refusal(outcome);
   }
-  settings.onSeatChanges?.(request.showId, outcome.events.map(seatEventOf));
+  settings.onSeatChanges(request.showId, outcome.events.map(seatEventOf));
   const asBooked = ([id, seat_id, price_amount, currency, reference]: queries.BookingTuple): queries.BookedSeat => ({ id, seat_id, price_amount, currency, reference });
   return bookResult(outcome.created.map(asBooked), outcome.mine.map(asBooked));
 }

@@ -3,5 +3,13 @@ export { startSweeper } from './sweeper.ts';
 export { sweepExpiredHolds, holdSeats, bookSeats, releaseAllHolds, releaseSeats } from './booking.service.ts';
 export { seatEventRoutes } from './booking.events.ts';
 export { createLayoutCache, type LayoutCache } from './layout-cache.ts';
-export { announceShowStatus, SEAT_EVENTS_CHANNEL, startSeatEventHub, type SeatEventHub } from './seat-events.ts';
+export {
+  announceShowStatus,
+  createSeatPublisher,
+  notifySeatChanges,
+  SEAT_EVENTS_CHANNEL,
+  startSeatEventHub,
+  type SeatEventHub,
+  type SeatPublisher,
+} from './seat-events.ts';
 export * as showtimeSeats from './showtime-seats.ts';

@@ -59,6 +59,9 @@ type Shared = {
 
 type Snapshot = {
   showId: number;
+  loadedAt: number;
+  /** A newer snapshot of the show is being read. */
+  refreshing: boolean;
   header: Header;
   seats: Seat[];
   byId: Map<number, Seat>;
@@ -75,10 +78,18 @@ export type LayoutCache = {
   streamSnapshot(showId: number): Promise<string | undefined>;
   /** Applies changes this process just committed, so its next read shows them without waiting for NOTIFY. */
   apply: (showId: number, events: readonly SeatEvent[]) => void;
+  /** The newest version of the seat this process knows of (undefined when the show is not cached). */
+  versionOf(showId: number, seatId: number): number | undefined;
   close(): void;
 };
 
 const MAX_SHOWS = 1_000;
+/**
+ * A snapshot read longer ago than this is read again in the background (the
+ * old one answers meanwhile): the backstop for a change whose NOTIFY never
+ * came (its process died between commit and publishing).
+ */
+export const SNAPSHOT_MAX_AGE_MS = 10_000;
 /** Expired holds are released in the background by a read, at most this often per show. */
 const RELEASE_LIMIT = 1_000;
 /** Answers below this size are not worth compressing. */
@@ -240,6 +251,8 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       const seats = rows.map((row) => toSeat(row, header));
       snapshot = {
         showId,
+        loadedAt: Date.now(),
+        refreshing: false,
         header: {
           show_id: header.show_id,
           hall_name: header.hall_name,
@@ -262,6 +275,11 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
             drop(oldest);
           }
         }
+        const previous = shows.get(showId);
+        if (previous !== undefined && previous !== snapshot) {
+          shows.delete(showId);
+          previous.unsubscribe();
+        }
         shows.set(showId, snapshot);
       } else {
         unsubscribe();
@@ -283,6 +301,13 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
     if (cached !== undefined) {
       shows.delete(showId);
       shows.set(showId, cached);
+      if (!cached.refreshing && Date.now() - cached.loadedAt > SNAPSHOT_MAX_AGE_MS) {
+        cached.refreshing = true;
+        load(showId).catch((error: unknown) => {
+          cached.refreshing = false;
+          log.warn({ err: error, showId }, 'reading a show again for the layout cache failed');
+        });
+      }
       return cached;
     }
     let pending = loading.get(showId);
@@ -347,6 +372,9 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       if (snapshot !== undefined) {
         events.forEach((event) => applyEvent(snapshot, event));
       }
+    },
+    versionOf(showId, seatId) {
+      return shows.get(showId)?.byId.get(seatId)?.version;
     },
     close() {
       dropAll();

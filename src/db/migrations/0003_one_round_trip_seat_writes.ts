@@ -41,12 +41,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX show_seats_held_show_until_idx ON show_seats (showtime_id, locked_until) WHERE status = 'held'`.execute(db);
   await sql`CREATE INDEX bookings_showtime_id_user_id_idx ON bookings (showtime_id, user_id)`.execute(db);
 
-  // Milliseconds, as JavaScript's Date and toISOString have them: every copy of a locked_until agrees.
-  await sql`
-    CREATE FUNCTION booking_iso(ts timestamptz) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-      SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-    $$`.execute(db);
-
   // Every update of show_seats announces itself, whoever made it (booking, the sweeper, staff, an operator's
   // SQL): one NOTIFY per show and 100 seats (the payload limit is 8000 bytes), delivered on commit, in
   // commit order, never for a rollback. [seat_id, status, locked_until, version, holder]: the holder is
@@ -54,9 +48,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE FUNCTION show_seats_announce() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+      -- The seat functions publish their own changes after commit (see booking_hold_seats).
+      IF current_setting('boxoffice.announce', true) = 'off' THEN
+        RETURN NULL;
+      END IF;
       PERFORM pg_notify('boxoffice_seat_events', json_build_object('s', showtime_id, 'c', json_agg(event ORDER BY seat_id))::text)
          FROM (SELECT showtime_id, seat_id,
-                      json_build_array(seat_id, status, booking_iso(locked_until), version, locked_by_id) AS event,
+                      json_build_array(seat_id, status, to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), version, locked_by_id) AS event,
                       (row_number() OVER (PARTITION BY showtime_id ORDER BY seat_id) - 1) / 100 AS chunk
                  FROM changed) AS c
         GROUP BY showtime_id, chunk;
@@ -68,8 +66,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       FOR EACH STATEMENT EXECUTE FUNCTION show_seats_announce()`.execute(db);
 
   // Expired holds of one show, released in passing (SKIP LOCKED: never waits, so safe after our own locks).
+  // PL/pgSQL, not SQL: a SQL function that is not inlined is planned again on every call.
   await sql`
-    CREATE FUNCTION booking_release_expired(p_showtime_id integer, p_limit integer) RETURNS jsonb LANGUAGE sql AS $$
+    CREATE FUNCTION booking_release_expired(p_showtime_id integer, p_limit integer) RETURNS jsonb LANGUAGE plpgsql AS $$
+    DECLARE
+      v_released jsonb;
+    BEGIN
+      -- Most calls find nothing: look before writing (a statement that updates no row still fires triggers).
+      IF NOT EXISTS (SELECT FROM show_seats WHERE showtime_id = p_showtime_id AND status = 'held' AND locked_until <= now()) THEN
+        RETURN '[]'::jsonb;
+      END IF;
       WITH released AS (
         UPDATE show_seats
            SET status = 'available', locked_by_id = NULL, locked_until = NULL
@@ -78,8 +84,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                        LIMIT p_limit
                        FOR UPDATE SKIP LOCKED)
         RETURNING seat_id, version)
-      SELECT coalesce(jsonb_agg(jsonb_build_array(seat_id, 'available', NULL, version, NULL) ORDER BY seat_id), '[]'::jsonb) FROM released
-    $$`.execute(db);
+      SELECT coalesce(jsonb_agg(jsonb_build_array(seat_id, 'available', NULL, version, NULL) ORDER BY seat_id), '[]'::jsonb)
+        INTO v_released FROM released;
+      RETURN v_released;
+    END $$`.execute(db);
 
   await sql`
     CREATE FUNCTION booking_hold_seats(p_showtime_id integer, p_user_id integer, p_seat_ids integer[], p_ttl_seconds integer, p_max_seats integer)
@@ -110,7 +118,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       IF v_conflicts IS NOT NULL THEN RETURN json_build_object('conflicts', v_conflicts); END IF;
 
       -- The design's transaction: the per-(show, user) lock, then the rows FOR UPDATE in ascending seat id.
-      PERFORM pg_advisory_xact_lock(p_showtime_id, p_user_id);
+      -- Its changes are published by the caller after commit, not by the trigger (README: "Seat events").
+      PERFORM set_config('boxoffice.announce', 'off', true), pg_advisory_xact_lock(p_showtime_id, p_user_id);
       v_conflicts := NULL;
       v_mine := '[]'::jsonb;
       FOR r IN
@@ -127,7 +136,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           v_conflicts := coalesce(v_conflicts, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(r.seat_id, 'held'));
         ELSIF r.live THEN
           -- Re-holding one's own seat does not extend it: no keeping a seat off sale by re-holding.
-          v_mine := v_mine || jsonb_build_array(jsonb_build_array(r.seat_id, booking_iso(r.locked_until)));
+          v_mine := v_mine || jsonb_build_array(jsonb_build_array(r.seat_id, to_char(r.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
         ELSE
           v_to_hold := v_to_hold || r.id;
         END IF;
@@ -152,7 +161,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                  locked_until = date_trunc('milliseconds', now() + make_interval(secs => p_ttl_seconds))
            WHERE id = ANY (v_to_hold)
           RETURNING seat_id, locked_until, version)
-        SELECT jsonb_agg(jsonb_build_array(seat_id, 'held', booking_iso(locked_until), version, p_user_id) ORDER BY seat_id) INTO v_held FROM held;
+        SELECT jsonb_agg(jsonb_build_array(seat_id, 'held', to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), version, p_user_id) ORDER BY seat_id) INTO v_held FROM held;
       END IF;
       v_released := booking_release_expired(p_showtime_id, 100);
       RETURN json_build_object('mine', v_mine, 'events', coalesce(v_held, '[]'::jsonb) || v_released);
@@ -200,7 +209,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       IF v_conflicts IS NOT NULL THEN RETURN json_build_object('conflicts', v_conflicts); END IF;
 
       -- The design's transaction: the per-(show, user) lock, then the rows FOR UPDATE in ascending seat id.
-      PERFORM pg_advisory_xact_lock(p_showtime_id, p_user_id);
+      -- Its changes are published by the caller after commit, not by the trigger (README: "Seat events").
+      PERFORM set_config('boxoffice.announce', 'off', true), pg_advisory_xact_lock(p_showtime_id, p_user_id);
       v_conflicts := NULL;
       FOR r IN
         SELECT ss.id, ss.seat_id, ss.status, ss.locked_by_id,
@@ -279,7 +289,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION booking_release_expired(integer, integer)`.execute(db);
   await sql`DROP TRIGGER show_seats_announce ON show_seats`.execute(db);
   await sql`DROP FUNCTION show_seats_announce()`.execute(db);
-  await sql`DROP FUNCTION booking_iso(timestamptz)`.execute(db);
   await sql`DROP INDEX bookings_showtime_id_user_id_idx`.execute(db);
   await sql`DROP INDEX show_seats_held_show_until_idx`.execute(db);
   await sql`DROP INDEX show_seats_held_by_idx`.execute(db);

@@ -42,7 +42,8 @@ AS $function$
       IF v_conflicts IS NOT NULL THEN RETURN json_build_object('conflicts', v_conflicts); END IF;
 
       -- The design's transaction: the per-(show, user) lock, then the rows FOR UPDATE in ascending seat id.
-      PERFORM pg_advisory_xact_lock(p_showtime_id, p_user_id);
+      -- Its changes are published by the caller after commit, not by the trigger (README: "Seat events").
+      PERFORM set_config('boxoffice.announce', 'off', true), pg_advisory_xact_lock(p_showtime_id, p_user_id);
       v_conflicts := NULL;
       FOR r IN
         SELECT ss.id, ss.seat_id, ss.status, ss.locked_by_id,

@@ -29,7 +29,8 @@ AS $function$
       IF v_conflicts IS NOT NULL THEN RETURN json_build_object('conflicts', v_conflicts); END IF;
 
       -- The design's transaction: the per-(show, user) lock, then the rows FOR UPDATE in ascending seat id.
-      PERFORM pg_advisory_xact_lock(p_showtime_id, p_user_id);
+      -- Its changes are published by the caller after commit, not by the trigger (README: "Seat events").
+      PERFORM set_config('boxoffice.announce', 'off', true), pg_advisory_xact_lock(p_showtime_id, p_user_id);
       v_conflicts := NULL;
       v_mine := '[]'::jsonb;
       FOR r IN
@@ -46,7 +47,7 @@ AS $function$
           v_conflicts := coalesce(v_conflicts, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(r.seat_id, 'held'));
         ELSIF r.live THEN
           -- Re-holding one's own seat does not extend it: no keeping a seat off sale by re-holding.
-          v_mine := v_mine || jsonb_build_array(jsonb_build_array(r.seat_id, booking_iso(r.locked_until)));
+          v_mine := v_mine || jsonb_build_array(jsonb_build_array(r.seat_id, to_char(r.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
         ELSE
           v_to_hold := v_to_hold || r.id;
         END IF;
@@ -71,7 +72,7 @@ AS $function$
                  locked_until = date_trunc('milliseconds', now() + make_interval(secs => p_ttl_seconds))
            WHERE id = ANY (v_to_hold)
           RETURNING seat_id, locked_until, version)
-        SELECT jsonb_agg(jsonb_build_array(seat_id, 'held', booking_iso(locked_until), version, p_user_id) ORDER BY seat_id) INTO v_held FROM held;
+        SELECT jsonb_agg(jsonb_build_array(seat_id, 'held', to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), version, p_user_id) ORDER BY seat_id) INTO v_held FROM held;
       END IF;
       v_released := booking_release_expired(p_showtime_id, 100);
       RETURN json_build_object('mine', v_mine, 'events', coalesce(v_held, '[]'::jsonb) || v_released);

@@ -1,7 +1,14 @@
 CREATE OR REPLACE FUNCTION public.booking_release_expired(p_showtime_id integer, p_limit integer)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
 AS $function$
+    DECLARE
+      v_released jsonb;
+    BEGIN
+      -- Most calls find nothing: look before writing (a statement that updates no row still fires triggers).
+      IF NOT EXISTS (SELECT FROM show_seats WHERE showtime_id = p_showtime_id AND status = 'held' AND locked_until <= now()) THEN
+        RETURN '[]'::jsonb;
+      END IF;
       WITH released AS (
         UPDATE show_seats
            SET status = 'available', locked_by_id = NULL, locked_until = NULL
@@ -10,5 +17,7 @@ AS $function$
                        LIMIT p_limit
                        FOR UPDATE SKIP LOCKED)
         RETURNING seat_id, version)
-      SELECT coalesce(jsonb_agg(jsonb_build_array(seat_id, 'available', NULL, version, NULL) ORDER BY seat_id), '[]'::jsonb) FROM released
-    $function$
+      SELECT coalesce(jsonb_agg(jsonb_build_array(seat_id, 'available', NULL, version, NULL) ORDER BY seat_id), '[]'::jsonb)
+        INTO v_released FROM released;
+      RETURN v_released;
+    END $function$
