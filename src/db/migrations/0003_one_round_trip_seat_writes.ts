@@ -22,8 +22,11 @@ import { sql, type Kysely } from 'kysely';
  * Each answers a JSON object the booking service maps to its statuses and
  * sentences: {"error": "show_not_found" | "seat_not_found" | "cancelled" |
  * "sales_closed" | "seat_limit"}, {"conflicts": [[seat_id, "held"|"booked"], …]},
- * or the result, with "events": the seat changes it made (and the trigger
- * announced), [[seat_id, status, locked_until, version, holder], …].
+ * or the result, with "events": the seat changes it made,
+ * [[seat_id, status, locked_until, version, holder], …], which the caller
+ * publishes after commit: these two switch the announcing trigger off for
+ * their own transaction, since a NOTIFY inside would serialise their commits
+ * (src/booking/README.md, "Seat events").
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE show_seats ADD COLUMN version bigint NOT NULL DEFAULT 0`.execute(db);
