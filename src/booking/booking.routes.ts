@@ -61,6 +61,7 @@ export async function bookingRoutes(
       cache.apply(showId, events);
       publisher.publish(showId, events);
     },
+    knownConflicts: (showId, userId, seatIds, write) => cache.knownConflicts(showId, userId, seatIds, write),
   };
   const seatWrite = {
     onRequest: requireUser,

@@ -24,6 +24,14 @@ export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'>
    * "Seat events"), so other processes hear of them only this way.
    */
   onSeatChanges: SeatChangeListener;
+  /**
+   * Conflicts this process already knows of (its layout cache), answered
+   * without a round trip: a seat held live by someone else, or booked (for a
+   * hold). The state it reads may be a NOTIFY's latency old (milliseconds),
+   * so a seat released that recently may still be refused; it never admits a
+   * write, which the database always decides under the row lock.
+   */
+  knownConflicts?: (showId: number, userId: number, seatIds: readonly number[], write: 'hold' | 'book') => SeatConflict[] | undefined;
 };
 
 export type SeatRequest = { userId: number; showId: number; seatIds: readonly number[] };
@@ -105,6 +113,10 @@ const ascendingUnique = (seatIds: readonly number[]): number[] => [...new Set(se
  * anyone could keep a seat off sale forever by re-holding it every few minutes.
  */
 export async function holdSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<HoldResult> {
+  const known = settings.knownConflicts?.(request.showId, request.userId, ascendingUnique(request.seatIds), 'hold');
+  if (known !== undefined) {
+    throw seatConflictError(known);
+  }
   const outcome = await queries.holdSeatsAtomically(db, {
     showId: request.showId,
     userId: request.userId,
@@ -165,6 +177,10 @@ function bookResult(created: queries.BookedSeat[], earlier: queries.BookedSeat[]
  * lost answer never looks like a lost seat.
  */
 export async function bookSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<BookResult> {
+  const known = settings.knownConflicts?.(request.showId, request.userId, ascendingUnique(request.seatIds), 'book');
+  if (known !== undefined) {
+    throw seatConflictError(known);
+  }
   let outcome: Awaited<ReturnType<typeof queries.bookSeatsAtomically>>;
   try {
     outcome = await queries.bookSeatsAtomically(db, {

@@ -59,6 +59,9 @@ type Shared = {
 
 type Snapshot = {
   showId: number;
+  /** On sale: scheduled, and until this moment (ms since epoch). */
+  scheduled: boolean;
+  startsAtMs: number;
   loadedAt: number;
   /** A newer snapshot of the show is being read. */
   refreshing: boolean;
@@ -78,6 +81,14 @@ export type LayoutCache = {
   streamSnapshot(showId: number): Promise<string | undefined>;
   /** Applies changes this process just committed, so its next read shows them without waiting for NOTIFY. */
   apply: (showId: number, events: readonly SeatEvent[]) => void;
+  /**
+   * The seats of a write that this process already knows cannot succeed: held
+   * by someone else (live), or booked (for a hold; a booking must learn who
+   * booked it, since a retry answers 200). Undefined when the cache cannot
+   * decide, so the write goes to the database: the show is not cached or not
+   * on sale, a seat is unknown, or nothing conflicts.
+   */
+  knownConflicts(showId: number, userId: number, seatIds: readonly number[], write: 'hold' | 'book'): { seat_id: number; reason: 'held' | 'booked' }[] | undefined;
   /** The newest version of the seat this process knows of (undefined when the show is not cached). */
   versionOf(showId: number, seatId: number): number | undefined;
   close(): void;
@@ -251,6 +262,8 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       const seats = rows.map((row) => toSeat(row, header));
       snapshot = {
         showId,
+        scheduled: header.status === 'scheduled',
+        startsAtMs: header.starts_at.getTime(),
         loadedAt: Date.now(),
         refreshing: false,
         header: {
@@ -372,6 +385,28 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       if (snapshot !== undefined) {
         events.forEach((event) => applyEvent(snapshot, event));
       }
+    },
+    knownConflicts(showId, userId, seatIds, write) {
+      const snapshot = hub.isListening() ? shows.get(showId) : undefined;
+      const now = Date.now();
+      if (snapshot === undefined || !snapshot.scheduled || snapshot.startsAtMs <= now) {
+        return undefined;
+      }
+      const conflicts: { seat_id: number; reason: 'held' | 'booked' }[] = [];
+      for (const seatId of seatIds) {
+        const seat = snapshot.byId.get(seatId);
+        if (seat === undefined) {
+          return undefined; // the database says which seat it does not know
+        }
+        if (seat.status === 'booked' && write === 'hold') {
+          conflicts.push({ seat_id: seatId, reason: 'booked' });
+        } else if (isLive(seat, now) && seat.holder !== userId) {
+          conflicts.push({ seat_id: seatId, reason: 'held' });
+        } else if (seat.status === 'booked') {
+          return undefined; // perhaps the caller's own booking, answered 200 by the database
+        }
+      }
+      return conflicts.length > 0 ? conflicts.sort((a, b) => a.seat_id - b.seat_id) : undefined;
     },
     versionOf(showId, seatId) {
       return shows.get(showId)?.byId.get(seatId)?.version;

@@ -231,3 +231,47 @@ describe('seat events reaching the cache', () => {
     expect(await showSeatRows(app.db, show.showId)).toEqual([]);
   });
 });
+
+describe('conflicts the process already knows', () => {
+  /** Runs `work` while another transaction holds an ACCESS EXCLUSIVE lock on showtimes: any seat function would wait. */
+  async function withShowtimesLocked<T>(work: () => Promise<T>): Promise<T> {
+    return app.db.connection().execute(async (connection) => {
+      await sql`BEGIN`.execute(connection);
+      await sql`LOCK TABLE showtimes IN ACCESS EXCLUSIVE MODE`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`ROLLBACK`.execute(connection);
+      }
+    });
+  }
+
+  it('when a cached seat is held by someone else, then a hold is refused 409 without asking the database', async () => {
+    const show = await createShow(app.db, { rows: 1, seatsPerRow: 3 });
+    const [seat] = show.seatIds as [number];
+    expect((await hold(alice, show, seat)).status).toBe(200);
+    await layout(show); // cached
+    await app.http.get('/api/auth/me', { token: bob.token }); // Bob's session cached too
+    const started = performance.now();
+    const refused = await withShowtimesLocked(() => hold(bob, show, seat));
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ detail: 'Seat currently held by another user.', conflicts: [{ seat_id: seat, reason: 'held' }] });
+    expect(performance.now() - started).toBeLessThan(1_000); // the database path would wait for the table lock (4 s)
+    expect(await showSeatRows(app.db, show.showId)).toContainEqual(expect.objectContaining({ seat_id: seat, status: 'held', locked_by_id: alice.id }));
+  });
+
+  it('when a cached seat is booked, then a hold is refused from the cache, and the booker’s retry still reaches the database and answers 200', async () => {
+    const show = await createShow(app.db, { rows: 1, seatsPerRow: 3 });
+    const [seat] = show.seatIds as [number];
+    const booked = await app.http.post('/api/book-seat/', { show_id: show.showId, seat_id: seat }, { token: alice.token });
+    expect(booked.status).toBe(201);
+    await layout(show);
+    await app.http.get('/api/auth/me', { token: bob.token });
+    const refused = await withShowtimesLocked(() => hold(bob, show, seat));
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe('Seat already booked.');
+    const retried = await app.http.post('/api/book-seat/', { show_id: show.showId, seat_id: seat }, { token: alice.token });
+    expect(retried.status).toBe(200);
+    expect(retried.body.booking_id).toBe(booked.body.booking_id);
+  });
+});
