@@ -32,6 +32,12 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   // An idle client losing its connection (database restart) must not crash the process;
   // the pool drops that client and the next query opens a new one.
   pool.on('error', () => undefined);
+  // A checked-out client whose connection is terminated between two queries (a transaction's, or a
+  // database restart) emits 'error' with no query to reject: without a listener that ends the process.
+  // Its next query fails instead (a 503), and the pool drops it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, createPool, type Database } from '../../src/db/database.ts';
@@ -97,6 +98,54 @@ describe('crash and database restart', () => {
       });
       expect(ms).toBeLessThan(5_000);
       expect((await bookFirstSeat(server)).status).toBe(200); // the booking survived the restart
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('when the database shuts down (fast) while bookings wait inside it, then the process stays up, answers 503, and books again after the restart', async () => {
+    const server = await startServerProcess(postgres.url);
+    const seats = show.seatIds.slice(2, 10);
+    const bookers = await Promise.all(seats.map(() => createUser(db)));
+    try {
+      // Hold the rows from outside, so the bookings are inside the database (checked-out connections) when it stops.
+      const locker = new pg.Client({ connectionString: postgres.url });
+      locker.on('error', () => undefined);
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM show_seats WHERE showtime_id = $1 AND seat_id = ANY($2) FOR UPDATE', [show.showId, seats]);
+      const inFlight = seats.map((seatId, i) =>
+        timed(() => server.http.post('/api/book-seat/', { seat_id: seatId, show_id: show.showId }, { token: bookers[i]!.token })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // they are waiting for the row locks now
+      await db.destroy();
+      await postgres.stop();
+      for (const { value: reply, ms } of await Promise.all(inFlight)) {
+        expect(reply.status).toBe(503);
+        expect(reply.body.detail).toEqual(expect.any(String));
+        expect(ms).toBeLessThan(5_000);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500)); // an unhandled connection error would have ended it by now
+      expect(server.exitCode(), server.output()).toBeNull();
+      expect((await server.http.get('/healthz')).status).toBe(503);
+
+      postgres = await startEmbeddedPostgres(dataDir, log, { port });
+      db = createDatabase(createPool(postgres.url, { max: 4 }));
+      const { value: booked, ms } = await timed(async () => {
+        for (;;) {
+          const reply = await server.http.post('/api/book-seat/', { seat_id: seats[0], show_id: show.showId }, { token: bookers[0]!.token });
+          if (reply.status !== 503) {
+            return reply;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      expect(booked.status).toBe(201);
+      expect(ms).toBeLessThan(5_000);
+      expect(server.exitCode()).toBeNull();
+      // Nothing half-done survived the stop: the seats the stopped bookings wanted are free, except the one booked after.
+      const rows = await bookingRows(db, show.showId);
+      expect(rows.filter((row) => seats.includes(row.seat_id))).toEqual([{ id: booked.body.booking_id, seat_id: seats[0], user_id: bookers[0]!.id }]);
     } finally {
       await server.stop();
     }

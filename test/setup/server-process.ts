@@ -11,6 +11,10 @@ export type ServerProcess = {
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, no shutdown code runs. */
   crash(): Promise<void>;
+  /** null while the process runs. */
+  exitCode(): number | null;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
 };
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -74,5 +78,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     crash: async () => {
       await signal('SIGKILL');
     },
+    exitCode: () => child.exitCode ?? (child.signalCode === null ? null : -1),
+    output: () => output,
   };
 }
