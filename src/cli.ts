@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
-import { showtimeSeats, sweepExpiredHolds } from './booking/index.ts';
+import { checkInvariants, showtimeSeats, sweepExpiredHolds } from './booking/index.ts';
 import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connectDatabase, type Connection } from './db/connect.ts';
@@ -17,6 +17,7 @@ Commands:
   create-admin --username U --password P
                              create a staff user, or reset its password
   sweep                      release expired seat holds once
+  check                      verify the booking invariants in SQL; exits 1 on any violation
   import --file cinema.json  add a whole venue (halls, seat maps, movies, showtimes) from
                              one JSON file, all or nothing; see docs/import.md
   help                       show this text
@@ -106,6 +107,19 @@ async function run(argv: string[]): Promise<void> {
         const admin = await ensureStaffUser(db, username, password);
         return `Staff user "${admin.username}" (id ${admin.id}) is ready.`;
       });
+    }
+    case 'check': {
+      let violated = false;
+      await withDatabase(config, async ({ db }) => {
+        const report = await checkInvariants(db);
+        violated = report.some((line) => line.violations > 0);
+        const lines = report.map((line) => `${line.violations === 0 ? 'ok  ' : 'FAIL'} ${line.name}: ${line.violations}`);
+        return [...lines, violated ? 'Invariants violated.' : 'All invariants hold.'].join('\n');
+      });
+      if (violated) {
+        process.exitCode = 1;
+      }
+      return;
     }
     case 'sweep':
       return withDatabase(config, async ({ db }) => `Released ${await sweepExpiredHolds(db)} expired holds.`);

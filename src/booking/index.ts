@@ -13,3 +13,4 @@ export {
   type SeatPublisher,
 } from './seat-events.ts';
 export * as showtimeSeats from './showtime-seats.ts';
+export { checkInvariants, type InvariantReport } from './invariants.ts';

@@ -65,6 +65,25 @@ export function listenerConfig(db: Database): pg.ClientConfig | undefined {
   return { connectionString, application_name: `${name ?? 'boxoffice'}-listener`, connectionTimeoutMillis: 2_000, keepAlive: true };
 }
 
+/**
+ * A one-connection Database to the same server as `db`, without the request
+ * timeouts: for migrations and the seed, whose waits and work are no request.
+ * (A Database not made by createDatabase is returned as it is.)
+ */
+export function maintenanceDatabase(db: Database): Database {
+  const pool = pools.get(db);
+  if (pool === undefined) {
+    return db;
+  }
+  const { connectionString, application_name: name } = pool.options as pg.PoolConfig;
+  const single = new pg.Pool({ connectionString, max: 1, application_name: `${name ?? 'boxoffice'}-maintenance`, connectionTimeoutMillis: 5_000 });
+  single.on('error', () => undefined);
+  single.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return createDatabase(single);
+}
+
 /** Connections of the pool behind `db` right now (undefined for a Database not made by createDatabase). */
 export function poolStats(db: Database): PoolStats | undefined {
   const pool = pools.get(db);

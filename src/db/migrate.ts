@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import type { Database } from './database.ts';
+import { maintenanceDatabase, type Database } from './database.ts';
 import type { DB } from './schema.ts';
 import * as bookingCore from './migrations/0001_booking_core.ts';
 import * as catalogPricesOperations from './migrations/0002_catalog_prices_operations.ts';
@@ -18,16 +18,29 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migra
 /** Advisory lock keys: any constants unique to this app. */
 export const lockKeys = { migrate: 727_001, seed: 727_002 } as const;
 
-/** Runs `fn` on one connection while holding a cluster-wide advisory lock, so one process does it at a time. */
+/**
+ * Runs `fn` on one connection while holding a cluster-wide advisory lock, so
+ * one process does it at a time. Neither the wait for the lock (another
+ * process migrating or seeding) nor the work (an index on a big table) is a
+ * request: it runs on a connection of its own without the pool's 4 s
+ * statement and query timeouts.
+ */
 export async function withAdvisoryLock<T>(db: Database, key: number, fn: (conn: Kysely<DB>) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${key})`.execute(conn);
-    try {
-      return await fn(conn);
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${key})`.execute(conn);
+  const maintenance = maintenanceDatabase(db);
+  try {
+    return await maintenance.connection().execute(async (conn) => {
+      await sql`SELECT pg_advisory_lock(${key})`.execute(conn);
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${key})`.execute(conn);
+      }
+    });
+  } finally {
+    if (maintenance !== db) {
+      await maintenance.destroy();
     }
-  });
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { createShow, createUser, showSeatRows } from '../setup/factories.ts';
 import { withDatabaseName } from '../setup/global-setup.ts';
 import { httpClient } from '../setup/http.ts';
 import { freePort } from '../../src/shared/free-port.ts';
+import { lockKeys } from '../../src/db/migrate.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin/boxoffice.js');
@@ -373,7 +374,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
     const exit = await runCli([flag], withDb());
     expect(exit.code).toBe(0);
     expect(exit.stdout).toMatch(/^Usage: boxoffice <command>/);
-    for (const command of ['start', 'migrate', 'seed', 'create-admin', 'sweep', 'help']) {
+    for (const command of ['start', 'migrate', 'seed', 'create-admin', 'sweep', 'check', 'help']) {
       expect(exit.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(exit.stdout).toContain('--username U --password P');
@@ -470,6 +471,42 @@ describe('CLI commands', { timeout: 60_000 }, () => {
     expect(lines(exit.stderr)).toEqual([expect.stringMatching(/^boxoffice: /)]);
     const after = await database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
+  });
+
+  it('when check runs on sound data, then every invariant is ok and it exits 0; a booked seat without its booking makes it exit 1 naming it', async () => {
+    const fine = await runCli(['check'], withDb());
+    expect(fine.code).toBe(0);
+    expect(fine.stdout).toMatch(/^ok {3}booked seats without exactly one booking: 0$/m);
+    expect(fine.stdout.trim().split('\n').at(-1)).toBe('All invariants hold.');
+    const show = await createShow(database.db, { rows: 1, seatsPerRow: 2 });
+    const seatId = show.seatIds[0]!;
+    // What no code path may do: a seat marked booked with no Booking row.
+    await sql`UPDATE show_seats SET status = 'booked', booked_at = now() WHERE showtime_id = ${show.showId} AND seat_id = ${seatId}`.execute(database.db);
+    try {
+      const broken = await runCli(['check'], withDb());
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toMatch(/^FAIL booked seats without exactly one booking: 1$/m);
+      expect(broken.stdout).toMatch(/^FAIL bookings whose seat is not booked: 0$|^ok {3}bookings whose seat is not booked: 0$/m);
+      expect(broken.stdout.trim().split('\n').at(-1)).toBe('Invariants violated.');
+    } finally {
+      await sql`UPDATE show_seats SET status = 'available', booked_at = NULL WHERE showtime_id = ${show.showId} AND seat_id = ${seatId}`.execute(database.db);
+    }
+  });
+
+  it('when another process holds the migration lock for 6 s, then migrate waits past the 4 s request timeouts and succeeds', async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [lockKeys.migrate]);
+    const release = setTimeout(() => void holder.query('SELECT pg_advisory_unlock($1)', [lockKeys.migrate]), 6_000);
+    try {
+      const exit = await runCli(['migrate'], withDb(), 30_000);
+      expect(exit.stderr).toBe('');
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeGreaterThan(5_500);
+    } finally {
+      clearTimeout(release);
+      await holder.end();
+    }
   });
 
   it('when sweep runs, then it releases exactly the expired holds, prints the count, and leaves live holds', async () => {
