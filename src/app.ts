@@ -7,7 +7,7 @@ import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
 import { startListener } from './db/listener.ts';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, refuseWhileClosing, RequestLogController } from './http/error-handler.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, closeConnectionsWhileClosing, RequestLogController } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerNotFound } from './http/not-found.ts';
@@ -30,9 +30,10 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // Fastify's own closing 503 has its own body shape; ours below answers {detail}.
+    // A request already received while closing gets its real answer, never a 503 (closeConnectionsWhileClosing).
     return503OnClosing: false,
-    forceCloseConnections: 'idle',
+    // Idle keep-alive connections are closed by closeConnectionsWhileClosing, after a grace period.
+    forceCloseConnections: false,
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -46,7 +47,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   const metrics = await registerMetrics(app, { db });
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
-  refuseWhileClosing(app);
+  closeConnectionsWhileClosing(app);
   await registerWeb(app); // before authentication: the web app's files need no session lookup
   // One LISTEN connection per process, for seat events and session revocations.
   const listenerSettings = listenerConfig(db);

@@ -16,7 +16,6 @@ export const httpErrors = {
   unsupportedMediaType: 'Send the request body as JSON with "Content-Type: application/json".',
   badUrl: 'The request URL is malformed.',
   notFound: 'Not found.',
-  shuttingDown: 'The server is restarting; please try again in a few seconds.',
   rateLimited: (seconds: number) => `Too many requests; try again in ${seconds} seconds.`,
 } as const;
 
@@ -131,17 +130,26 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 }
 
 /**
- * Once shutdown begins, requests that arrive on open keep-alive connections
- * get a 503 `{detail}` (with Retry-After) while those already received finish.
+ * While the server shuts down, every request it has already received gets
+ * its real answer (SPEC §8); only new connections are refused (Fastify closes
+ * the listening socket). An answer sent meanwhile says `Connection: close`,
+ * so its socket is not reused. Keep-alive connections that are idle are
+ * closed only after IDLE_GRACE_MS: a request a client sent on one just as the
+ * signal came is then read and answered, instead of being cut off with the
+ * socket (destroying idle sockets at once lost such requests in a test).
  */
-export function refuseWhileClosing(app: FastifyInstance): void {
+const IDLE_GRACE_MS = 500;
+
+export function closeConnectionsWhileClosing(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    setTimeout(() => app.server.closeIdleConnections(), IDLE_GRACE_MS).unref();
   });
-  app.addHook('onRequest', async () => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     if (closing) {
-      throw new AppError(503, httpErrors.shuttingDown);
+      reply.header('connection', 'close');
     }
+    return payload;
   });
 }
