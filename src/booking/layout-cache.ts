@@ -388,6 +388,10 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
     },
     knownConflicts(showId, userId, seatIds, write) {
       const snapshot = hub.isListening() ? shows.get(showId) : undefined;
+      if (snapshot === undefined && hub.isListening() && !loading.has(showId)) {
+        // A show people write to is worth keeping: read it in the background for the next requests.
+        current(showId).catch((error: unknown) => log.warn({ err: error, showId }, 'reading a show for the layout cache failed'));
+      }
       const now = Date.now();
       if (snapshot === undefined || !snapshot.scheduled || snapshot.startsAtMs <= now) {
         return undefined;
