@@ -32,8 +32,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A request already received while closing gets its real answer, never a 503 (closeConnectionsWhileClosing).
     return503OnClosing: false,
-    // Idle keep-alive connections are closed by closeConnectionsWhileClosing, after a grace period.
-    forceCloseConnections: false,
+    forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,

@@ -130,21 +130,16 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
 }
 
 /**
- * While the server shuts down, every request it has already received gets
- * its real answer (SPEC §8); only new connections are refused (Fastify closes
- * the listening socket). An answer sent meanwhile says `Connection: close`,
- * so its socket is not reused. Keep-alive connections that are idle are
- * closed only after IDLE_GRACE_MS: a request a client sent on one just as the
- * signal came is then read and answered, instead of being cut off with the
- * socket (destroying idle sockets at once lost such requests in a test).
+ * While the server shuts down, a request it has already received gets its
+ * real answer, never a 503 (SPEC §8); new connections are refused by the
+ * closed listening socket, and idle keep-alive connections are closed by
+ * Node's server.close(). An answer sent meanwhile says `Connection: close`,
+ * so its socket is not reused.
  */
-const IDLE_GRACE_MS = 500;
-
 export function closeConnectionsWhileClosing(app: FastifyInstance): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
-    setTimeout(() => app.server.closeIdleConnections(), IDLE_GRACE_MS).unref();
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     if (closing) {
