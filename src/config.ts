@@ -34,8 +34,9 @@ export class ConfigError extends Error {}
 
 /**
  * One server process by default: on the 2-core machine we measure on, shared
- * with PostgreSQL and the load generator, a second process gained nothing
- * measurable (docs/benchmark.md); set WEB_CONCURRENCY on a bigger machine.
+ * with PostgreSQL and the load generator, a second process cost holds 13 %
+ * and gained layouts 25 % (docs/benchmark.md); set WEB_CONCURRENCY where
+ * cores are spare.
  */
 const DEFAULT_WEB_CONCURRENCY = 1;
 
