@@ -4,6 +4,8 @@ import path from 'node:path';
 export type Config = Readonly<{
   databaseUrl: string | undefined;
   dataDir: string;
+  /** No DATA_DIR was set: as root, the embedded cluster may move where the postgres user can reach it. */
+  dataDirIsDefault: boolean;
   host: string;
   port: number;
   holdTtlSeconds: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     databaseUrl: databaseUrl(env),
     dataDir: path.resolve(env['DATA_DIR']?.trim() || '.data'),
+    dataDirIsDefault: (env['DATA_DIR']?.trim() ?? '') === '',
     host: env['HOST']?.trim() || '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
     holdTtlSeconds: integer(env, 'HOLD_TTL_SECONDS', 300, 1, 86_400),

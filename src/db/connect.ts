@@ -45,13 +45,13 @@ async function waitForDatabase(db: Database, log: Logger): Promise<void> {
 
 /** DATABASE_URL, or the embedded server under dataDir; waits for it and migrates it. */
 export async function connectDatabase(
-  options: { databaseUrl: string | undefined; dataDir: string; poolSize?: number },
+  options: { databaseUrl: string | undefined; dataDir: string; dataDirIsDefault?: boolean; poolSize?: number },
   log: Logger,
 ): Promise<Connection> {
   let embedded: EmbeddedPostgres | undefined;
   let url = options.databaseUrl;
   if (url === undefined) {
-    embedded = await startEmbeddedPostgres(options.dataDir, log);
+    embedded = await startEmbeddedPostgres(options.dataDir, log, { relocateIfUnreachable: options.dataDirIsDefault === true });
     url = embedded.url;
   }
   const pool = createPool(url, options.poolSize === undefined ? {} : { max: options.poolSize });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,34 @@ async function binaries(): Promise<Binaries> {
       `No embedded PostgreSQL build for ${os.platform()}-${os.arch()} is installed; set DATABASE_URL to a PostgreSQL server instead.`,
     );
   }
+}
+
+/** Where root keeps embedded clusters the postgres user could not reach in the default DATA_DIR. */
+const SHARED_DATA_ROOT = '/var/lib/boxoffice';
+
+/**
+ * The default DATA_DIR (./.data) of a checkout the postgres system user cannot
+ * enter (root with a 0700 home, say): the cluster goes under
+ * /var/lib/boxoffice instead, in a folder named after the checkout's path,
+ * so later starts from the same checkout find the same data. One log line
+ * says where. An explicit DATA_DIR is never moved.
+ */
+async function reachableDataDir(dataDir: string, log: Logger): Promise<string> {
+  if (process.getuid?.() !== 0) {
+    return dataDir;
+  }
+  await ensurePostgresUser();
+  const { uid } = await postgresUserIds();
+  if (uid === undefined || (await reachableBy(path.join(dataDir, 'postgres'), uid))) {
+    return dataDir;
+  }
+  const relocated = path.join(SHARED_DATA_ROOT, createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16));
+  await mkdir(SHARED_DATA_ROOT, { recursive: true, mode: 0o711 });
+  await chmod(SHARED_DATA_ROOT, 0o711); // others may pass through, not list
+  await mkdir(relocated, { recursive: true, mode: 0o711 });
+  await chmod(relocated, 0o711); // the cluster inside is the postgres user's own, mode 0700
+  log.info({ dataDir: relocated, unreachable: dataDir }, `the embedded PostgreSQL keeps its data in ${relocated} (the postgres user cannot enter ${dataDir})`);
+  return relocated;
 }
 
 /** True when user `uid` may pass through every directory above `target` (others' x bit, or owner). */
@@ -198,7 +226,12 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
  * Starts (creating on first use) the cluster under `dataDir` on a free port (or
  * the given one) and returns a URL to its database `boxoffice`.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  requestedDataDir: string,
+  log: Logger,
+  options: { port?: number; relocateIfUnreachable?: boolean } = {},
+): Promise<EmbeddedPostgres> {
+  const dataDir = options.relocateIfUnreachable === true ? await reachableDataDir(requestedDataDir, log) : requestedDataDir;
   const clusterDir = path.join(dataDir, 'postgres');
   const busyPid = runningPostmasterPid(clusterDir);
   if (busyPid !== undefined) {
