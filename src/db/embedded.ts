@@ -75,8 +75,9 @@ async function reachableDataDir(dataDir: string, log: Logger): Promise<string> {
 /** True when user `uid` may pass through every directory above `target` (others' x bit, or owner). */
 async function reachableBy(target: string, uid: number): Promise<boolean> {
   for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
-    const info = await stat(dir);
-    if (info.uid !== uid && (info.mode & 0o001) === 0) {
+    // A folder not made yet will be made by us with the usual 0755.
+    const info = await stat(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+    if (info !== undefined && info.uid !== uid && (info.mode & 0o001) === 0) {
       return false;
     }
     if (path.dirname(dir) === dir) {
