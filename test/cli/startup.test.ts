@@ -43,9 +43,9 @@ function childEnv(env: Env): NodeJS.ProcessEnv {
 const started: ChildProcess[] = [];
 
 /** A running `bin/boxoffice.js` process whose output we collect and whose exit we can await. */
-function launch(args: string[], env: Env, node = process.execPath) {
+function launch(args: string[], env: Env, node = process.execPath, cwd = root) {
   const begin = Date.now();
-  const child = spawn(node, [bin, ...args], { cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, [bin, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let stdout = '';
   let stderr = '';
@@ -235,6 +235,38 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
 
     await stopAndExpectClean(second.server, secondPostgres.pid);
   });
+});
+
+describe('as root, from a folder the postgres user cannot enter (a 0700 home)', { timeout: 180_000 }, () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    'when started with the default DATA_DIR, then the cluster lives under /var/lib/boxoffice (one log line says where), it serves, and a second start finds the same data',
+    async () => {
+      const home = await mkdtemp(path.join(os.tmpdir(), 'boxoffice-home-')); // mkdtemp makes it 0700
+      const relocated: string[] = [];
+      try {
+        for (const round of [1, 2]) {
+          const port = await freePort();
+          const server = launch(['start'], serverEnv(port, { DATABASE_URL: undefined, DATA_DIR: undefined, LOG_LEVEL: 'info' }), process.execPath, home);
+          const baseUrl = `http://127.0.0.1:${port}`;
+          await waitHealthy(server, baseUrl, 150_000);
+          const line = server.output().stdout.split('\n').find((l) => l.includes('the embedded PostgreSQL keeps its data in'));
+          expect(line, server.output().stdout).toBeDefined();
+          relocated.push((JSON.parse(line!) as { dataDir: string }).dataDir);
+          expect((await httpClient(baseUrl).get('/api/hall-layout/1/')).status).toBe(200);
+          expect(server.output().stdout.includes('seeded the demo cinema')).toBe(round === 1);
+          server.child.kill('SIGTERM');
+          expect(await server.finished(30_000)).toMatchObject({ code: 0, signal: null });
+        }
+        expect(relocated[0]).toMatch(/^\/var\/lib\/boxoffice\/[0-9a-f]{16}$/);
+        expect(relocated[1]).toBe(relocated[0]);
+      } finally {
+        await rm(home, { recursive: true, force: true });
+        for (const dir of new Set(relocated)) {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+    },
+  );
 });
 
 describe('startup failures', { timeout: 60_000 }, () => {
