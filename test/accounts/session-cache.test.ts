@@ -9,6 +9,7 @@ import { createUser, type TestUser } from '../setup/factories.ts';
 import type { HttpClient } from '../setup/http.ts';
 import { listeningBackends, waitForListeners } from '../setup/listener.ts';
 import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
+import { msUntil } from '../setup/poll.ts';
 
 /**
  * Sessions are cached per process (src/accounts/session-cache.ts). Revocation
@@ -39,21 +40,6 @@ async function serverProcess(): Promise<ServerProcess> {
   return server;
 }
 
-/** Polls `probe` until it yields `expected`, for at most `timeoutMs`; returns how long that took. */
-async function msUntil<T>(probe: () => Promise<T>, expected: T, timeoutMs = 1_000): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const last = await probe();
-    const elapsed = performance.now() - started;
-    if (Object.is(last, expected)) {
-      return elapsed;
-    }
-    if (elapsed > timeoutMs) {
-      throw new Error(`still ${JSON.stringify(last)} instead of ${JSON.stringify(expected)} after ${Math.round(elapsed)} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * Freezes the PostgreSQL backend of this app's notification listener (SIGSTOP)

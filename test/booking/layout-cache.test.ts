@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createShow, createUser, showSeatRows, type TestShow, type TestUser } from '../setup/factories.ts';
 import { waitForListeners } from '../setup/listener.ts';
 import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
+import { msUntil } from '../setup/poll.ts';
 
 /**
  * The per-process layout cache (src/booking/layout-cache.ts): fed by the seat
@@ -64,22 +65,6 @@ async function versionOf(show: TestShow, seatId: number): Promise<number> {
   return row.version;
 }
 
-/** Polls `probe` until it yields `expected`, for at most `timeoutMs`; returns how long that took. */
-async function msUntil<T>(probe: () => Promise<T>, expected: T, timeoutMs = 1_000): Promise<number> {
-  const started = performance.now();
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    const elapsed = performance.now() - started;
-    if (Object.is(last, expected)) {
-      return elapsed;
-    }
-    if (elapsed > timeoutMs) {
-      throw new Error(`still ${JSON.stringify(last)} instead of ${JSON.stringify(expected)} after ${Math.round(elapsed)} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A seat event as the trigger sends it: {"s": show, "c": [[seat, status, locked_until, version, holder]]}. */
 const notifySeat = (showId: number, change: [number, string, string | null, number, number | null]) =>
