@@ -10,7 +10,7 @@ import { money, type Money } from '../shared/money.ts';
 import { bookingErrors } from './booking.errors.ts';
 import * as queries from './booking.queries.ts';
 import type { LockedShowSeat } from './booking.queries.ts';
-import { seatEventOf, type SeatEvent } from './seat-events.ts';
+import { releasedEvent, seatEventOf, type SeatEvent } from './seat-events.ts';
 import type { MyBookingsReply } from './booking.schemas.ts';
 import type { Static } from 'typebox';
 
@@ -113,14 +113,15 @@ const ascendingUnique = (seatIds: readonly number[]): number[] => [...new Set(se
  * anyone could keep a seat off sale forever by re-holding it every few minutes.
  */
 export async function holdSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<HoldResult> {
-  const known = settings.knownConflicts?.(request.showId, request.userId, ascendingUnique(request.seatIds), 'hold');
+  const seatIds = ascendingUnique(request.seatIds);
+  const known = settings.knownConflicts?.(request.showId, request.userId, seatIds, 'hold');
   if (known !== undefined) {
     throw seatConflictError(known);
   }
   const outcome = await queries.holdSeatsAtomically(db, {
     showId: request.showId,
     userId: request.userId,
-    seatIds: ascendingUnique(request.seatIds),
+    seatIds,
     ttlSeconds: settings.holdTtlSeconds,
     maxSeats: settings.maxSeatsPerUser,
   });
@@ -177,7 +178,8 @@ function bookResult(created: queries.BookedSeat[], earlier: queries.BookedSeat[]
  * lost answer never looks like a lost seat.
  */
 export async function bookSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<BookResult> {
-  const known = settings.knownConflicts?.(request.showId, request.userId, ascendingUnique(request.seatIds), 'book');
+  const seatIds = ascendingUnique(request.seatIds);
+  const known = settings.knownConflicts?.(request.showId, request.userId, seatIds, 'book');
   if (known !== undefined) {
     throw seatConflictError(known);
   }
@@ -186,7 +188,7 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
     outcome = await queries.bookSeatsAtomically(db, {
       showId: request.showId,
       userId: request.userId,
-      seatIds: ascendingUnique(request.seatIds),
+      seatIds,
       reference: newBookingReference(),
       maxSeats: settings.maxSeatsPerUser,
     });
@@ -238,8 +240,9 @@ export async function releaseSeats(db: Database, request: SeatRequest, onSeatCha
 
 /** Changes this process committed go to its own layout cache at once (the trigger's NOTIFY tells the others). */
 function tellReleased(released: readonly queries.ReleasedSeat[], onSeatChanges: SeatChangeListener | undefined): void {
-  for (const row of released) {
-    onSeatChanges?.(row.showtime_id, [{ seat_id: row.seat_id, status: 'available', locked_until: null, version: row.version, holder: null }]);
+  const byShow = Map.groupBy(released, (row) => row.showtime_id);
+  for (const [showId, rows] of byShow) {
+    onSeatChanges?.(showId, rows.map(releasedEvent));
   }
 }
 

@@ -4,7 +4,6 @@ export { sweepExpiredHolds, holdSeats, bookSeats, releaseAllHolds, releaseSeats 
 export { seatEventRoutes } from './booking.events.ts';
 export { createLayoutCache, type LayoutCache } from './layout-cache.ts';
 export {
-  announceShowStatus,
   createSeatPublisher,
   notifySeatChanges,
   SEAT_EVENTS_CHANNEL,

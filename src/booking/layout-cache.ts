@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import type { SeatKind, SeatStatus } from '../db/schema.ts';
 import { money, type Money } from '../shared/money.ts';
 import * as queries from './booking.queries.ts';
-import type { SeatEvent, SeatEventHub } from './seat-events.ts';
+import { releasedEvent, type SeatEvent, type SeatEventHub } from './seat-events.ts';
 
 /**
  * The hall layout of each showtime that is being read, kept in memory and
@@ -111,7 +111,7 @@ function etagOf(body: Buffer): string {
 }
 
 /** br before gzip before identity; a coding with q=0 is refused. */
-export function chooseEncoding(accept: string | undefined): Encoded['encoding'] {
+function chooseEncoding(accept: string | undefined): Encoded['encoding'] {
   if (accept === undefined) {
     return 'identity';
   }
@@ -340,7 +340,7 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
     if (snapshot.releasing === undefined && hasExpiredHolds(snapshot, now)) {
       snapshot.releasing = queries
         .releaseExpiredHolds(db, { showId: snapshot.showId, limit: RELEASE_LIMIT })
-        .then((released) => released.forEach((row) => applyEvent(snapshot, { seat_id: row.seat_id, status: 'available', locked_until: null, version: row.version, holder: null })))
+        .then((released) => released.forEach((row) => applyEvent(snapshot, releasedEvent(row))))
         .catch((error: unknown) => log.warn({ err: error, showId: snapshot.showId }, 'releasing expired holds after a layout read failed'))
         .finally(() => {
           snapshot.releasing = undefined;

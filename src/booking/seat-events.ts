@@ -33,6 +33,15 @@ export const seatEventOf = ([seat_id, status, locked_until, version, holder]: Se
   holder,
 });
 
+/** A seat made available again (released, or its hold expired), as an event. */
+export const releasedEvent = (row: { seat_id: number; version: number }): SeatEvent => ({
+  seat_id: row.seat_id,
+  status: 'available',
+  locked_until: null,
+  version: row.version,
+  holder: null,
+});
+
 /**
  * On the wire: {"s": show id, "c": [[seat id, status, locked_until, version, holder], …]} (the
  * trigger's), or {"s": show id, "x": status} when the showtime itself changed.
