@@ -57,9 +57,9 @@ async function commitOf(dir: string): Promise<string> {
 
 /** pgbench scripts that need a function or column the measured schema may lack (a baseline's). */
 const SCRIPT_NEEDS: Record<string, { sql: string; what: string }> = {
-  'hold.sql': { sql: `SELECT to_regproc('booking_hold_seats') IS NOT NULL AS ok`, what: 'booking_hold_seats() does not exist in this schema' },
-  'hot-seat.sql': { sql: `SELECT to_regproc('booking_hold_seats') IS NOT NULL AS ok`, what: 'booking_hold_seats() does not exist in this schema' },
-  'book.sql': { sql: `SELECT to_regproc('booking_book_seats') IS NOT NULL AS ok`, what: 'booking_book_seats() does not exist in this schema' },
+  'hold.sql': { sql: `SELECT to_regproc('booking_hold_batch') IS NOT NULL AS ok`, what: 'booking_hold_batch() does not exist in this schema' },
+  'hot-seat.sql': { sql: `SELECT to_regproc('booking_hold_batch') IS NOT NULL AS ok`, what: 'booking_hold_batch() does not exist in this schema' },
+  'book.sql': { sql: `SELECT to_regproc('booking_book_batch') IS NOT NULL AS ok`, what: 'booking_book_batch() does not exist in this schema' },
   'layout.sql': {
     sql: `SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'show_seats' AND column_name = 'version') AS ok`,
     what: 'show_seats.version does not exist in this schema',

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transaction } from 'kysely';
-import { bookSeatsAtomically, findShowHeader, holdSeatsAtomically, selectLayoutSeats } from '../src/booking/booking.queries.ts';
+import { bookSeatsBatch, findShowHeader, holdSeatsBatch, selectLayoutSeats } from '../src/booking/booking.queries.ts';
 import type { DB } from '../src/db/schema.ts';
 import { statementsOf } from '../test/setup/compiled-sql.ts';
 import { PGBENCH_SCRIPTS } from './pgbench.ts';
@@ -39,15 +39,15 @@ function numberVariables(statement: string): string {
 
 const normalize = (sql: string): string => sql.replace(/\s+/g, ' ').trim();
 
-/** The one documented difference: a seat list is ARRAY[:seat] in pgbench, an int[] parameter in the service. */
+/** The one documented difference: an array is ARRAY[:x] in pgbench, an array parameter in the service. */
 const asArrayParameter = (statement: string): string => statement.replace(/ARRAY\[(\$\d+)\]/g, '$1');
 
 const ignoreResult = (work: Promise<unknown>): Promise<unknown> => work.catch(() => undefined); // no rows from the dummy driver
 
 const services: Record<string, (trx: Transaction<DB>) => Promise<unknown>> = {
-  'hold.sql': (trx) => ignoreResult(holdSeatsAtomically(trx, { showId: 1, userId: 1, seatIds: [1], ttlSeconds: 1, maxSeats: 1 })),
-  'hot-seat.sql': (trx) => ignoreResult(holdSeatsAtomically(trx, { showId: 1, userId: 1, seatIds: [1], ttlSeconds: 1, maxSeats: 1 })),
-  'book.sql': (trx) => ignoreResult(bookSeatsAtomically(trx, { showId: 1, userId: 1, seatIds: [1], reference: 'R', maxSeats: 1 })),
+  'hold.sql': (trx) => ignoreResult(holdSeatsBatch(trx, [{ showId: 1, userId: 1, seatIds: [1] }], { ttlSeconds: 1, maxSeats: 1 })),
+  'hot-seat.sql': (trx) => ignoreResult(holdSeatsBatch(trx, [{ showId: 1, userId: 1, seatIds: [1] }], { ttlSeconds: 1, maxSeats: 1 })),
+  'book.sql': (trx) => ignoreResult(bookSeatsBatch(trx, [{ showId: 1, userId: 1, seatIds: [1], reference: 'R' }], { maxSeats: 1 })),
   'layout.sql': async (trx) => {
     await findShowHeader(trx, 1);
     await selectLayoutSeats(trx, 1);

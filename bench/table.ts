@@ -160,7 +160,7 @@ export function reportSections(results: Results, baseline: Results | undefined):
       title: 'How to read it',
       lines: [
         `req/s: mean of ${results.options.rounds} rounds of ${results.options.seconds} s (lowest–highest), ${results.options.connections} connections (wrk, 2 threads) or clients (pgbench -M prepared -j 2).`,
-        'PostgreSQL alone: pgbench sending the service\'s own statements (booking_hold_seats / booking_book_seats, one round trip; the layout\'s two queries).',
+        'PostgreSQL alone: pgbench sending the service\'s own statements (booking_hold_batch / booking_book_batch with one request each, one round trip; the layout\'s two queries; the service under load puts several requests in one call).',
         '"vs the design\'s …": the design\'s multi-statement transaction, for reference. ratio = Boxoffice ÷ PostgreSQL alone.',
         'hot seat: 409 share HTTP / PostgreSQL alone. Load generator, server and PostgreSQL share the machine\'s cores.',
       ],

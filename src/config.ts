@@ -19,6 +19,8 @@ export type Config = Readonly<{
   webConcurrency: number;
   /** Connections per server process (`DATABASE_POOL_SIZE`). */
   databasePoolSize: number;
+  /** Hold (and, apart, booking) calls in the database at once per process; the rest wait and go together (`SEAT_WRITE_CONCURRENCY`). */
+  writeConcurrency: number;
 }>;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -114,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     webConcurrency: integer(env, 'WEB_CONCURRENCY', DEFAULT_WEB_CONCURRENCY, 1, 64),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
+    writeConcurrency: integer(env, 'SEAT_WRITE_CONCURRENCY', 2, 1, 100),
     rateLimits: Object.freeze({
       enabled: onOff(env, 'RATE_LIMITS', true),
       loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),

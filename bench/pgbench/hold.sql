@@ -1,7 +1,9 @@
 -- Boxoffice's own hold transaction, one round trip: the statement of
--- holdSeatsAtomically (src/booking/booking.queries.ts) with the parameters
--- the service sends (bench/sql-drift.ts checks the text is the same; only the
--- seat list is ARRAY[:seat], since a pgbench variable is a number).
+-- holdSeatsBatch (src/booking/booking.queries.ts) with the parameters the
+-- service sends for one request alone (bench/sql-drift.ts checks the text is
+-- the same; only each array is ARRAY[:x], since a pgbench variable is a
+-- number). Under load the service puts several requests in one call (group
+-- commit); pgbench's clients each send their own.
 --
 -- A seat nobody has touched: client c's n-th transaction takes seat index
 -- c + clients × n of the run's showtimes (so clients never collide), as the
@@ -12,4 +14,5 @@
 \set show :first_show + :i / :seats_per_show
 \set seat :first_seat + mod(:i, :seats_per_show)
 \set user :first_user + mod(:client_id, :users)
-SELECT booking_hold_seats(:show::int, :user::int, ARRAY[:seat]::int[], :ttl::int, :max_seats::int) AS r;
+\set one 1
+SELECT booking_hold_batch(ARRAY[:show]::int[], ARRAY[:user]::int[], ARRAY[:one]::int[], ARRAY[:seat]::int[], :ttl::int, :max_seats::int) AS r;

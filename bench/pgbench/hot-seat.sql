@@ -8,4 +8,5 @@
 \set show :first_show + :i / :seats_per_show
 \set seat :first_seat + mod(:i, :seats_per_show)
 \set user :first_user + mod(:client_id, :users)
-SELECT booking_hold_seats(:show::int, :user::int, ARRAY[:seat]::int[], :ttl::int, :max_seats::int) AS r;
+\set one 1
+SELECT booking_hold_batch(ARRAY[:show]::int[], ARRAY[:user]::int[], ARRAY[:one]::int[], ARRAY[:seat]::int[], :ttl::int, :max_seats::int) AS r;

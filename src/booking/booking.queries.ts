@@ -106,24 +106,41 @@ export type SeatWriteRefusal =
   | { error: 'show_not_found' | 'seat_not_found' | 'cancelled' | 'sales_closed' | 'seat_limit' }
   | { conflicts: [number, 'held' | 'booked'][] };
 
-type SeatWrite = { showId: number; userId: number; seatIds: readonly number[]; maxSeats: number };
+export type SeatWrite = { showId: number; userId: number; seatIds: readonly number[] };
+export type HoldAnswer = SeatWriteRefusal | { mine: [number, string][]; events: SeatChangeTuple[] };
+export type BookAnswer = SeatWriteRefusal | { created: BookingTuple[]; mine: BookingTuple[]; events: SeatChangeTuple[] };
+/** What one call of a batch function committed: an answer per request, and expired holds it released by show. */
+export type BatchOutcome<A> = { answers: A[]; released: [number, SeatChangeTuple[]][] };
+
+/** The requests of a batch as the functions take them: parallel arrays, the seats of all requests in one. */
+function batchArrays(writes: readonly SeatWrite[]) {
+  return {
+    showIds: writes.map((w) => w.showId),
+    userIds: writes.map((w) => w.userId),
+    seatCounts: writes.map((w) => w.seatIds.length),
+    seatIds: writes.flatMap((w) => w.seatIds),
+  };
+}
 
 /**
- * The whole hold transaction in one round trip: booking_hold_seats takes the
- * per-user advisory lock, locks the ShowSeat rows FOR UPDATE in ascending seat
- * id, re-checks, writes, announces and releases expired holds (README.md).
- * `seatIds` must be ascending and unique. Runs as its own transaction.
+ * Any number of hold transactions in one round trip and one commit
+ * (booking_hold_batch, migration 0004): the per-(show, user) advisory locks,
+ * then every ShowSeat row FOR UPDATE by show and ascending seat id, then each
+ * request re-checked and written in turn, and expired holds released. Each
+ * write's `seatIds` must be ascending and unique. Runs as its own transaction.
  */
-export async function holdSeatsAtomically(db: Database, write: SeatWrite & { ttlSeconds: number }) {
-  const { rows } = await sql<{ r: SeatWriteRefusal | { mine: [number, string][]; events: SeatChangeTuple[] } }>`
-    SELECT booking_hold_seats(${write.showId}::int, ${write.userId}::int, ${write.seatIds}::int[], ${write.ttlSeconds}::int, ${write.maxSeats}::int) AS r`.execute(db);
+export async function holdSeatsBatch(db: Database, writes: readonly SeatWrite[], settings: { ttlSeconds: number; maxSeats: number }) {
+  const a = batchArrays(writes);
+  const { rows } = await sql<{ r: BatchOutcome<HoldAnswer> }>`
+    SELECT booking_hold_batch(${a.showIds}::int[], ${a.userIds}::int[], ${a.seatCounts}::int[], ${a.seatIds}::int[], ${settings.ttlSeconds}::int, ${settings.maxSeats}::int) AS r`.execute(db);
   return onlyRow(rows).r;
 }
 
-/** The whole booking transaction in one round trip (booking_book_seats); like holdSeatsAtomically. */
-export async function bookSeatsAtomically(db: Database, write: SeatWrite & { reference: string }) {
-  const { rows } = await sql<{ r: SeatWriteRefusal | { created: BookingTuple[]; mine: BookingTuple[]; events: SeatChangeTuple[] } }>`
-    SELECT booking_book_seats(${write.showId}::int, ${write.userId}::int, ${write.seatIds}::int[], ${write.reference}, ${write.maxSeats}::int) AS r`.execute(db);
+/** Any number of booking transactions in one round trip and one commit (booking_book_batch); like holdSeatsBatch. */
+export async function bookSeatsBatch(db: Database, writes: readonly (SeatWrite & { reference: string })[], settings: { maxSeats: number }) {
+  const a = batchArrays(writes);
+  const { rows } = await sql<{ r: BatchOutcome<BookAnswer> }>`
+    SELECT booking_book_batch(${a.showIds}::int[], ${a.userIds}::int[], ${a.seatCounts}::int[], ${a.seatIds}::int[], ${writes.map((w) => w.reference)}::text[], ${settings.maxSeats}::int) AS r`.execute(db);
   return onlyRow(rows).r;
 }
 

@@ -46,7 +46,7 @@ function sendCached(request: FastifyRequest, reply: FastifyReply, layout: Encode
 }
 
 /** Seat counts the routes report once the service call returned, i.e. after the commit (STYLE §6). */
-export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: number): void };
+export type SeatMetrics = { seatsHeld(count: number): void; seatsBooked(count: number): void; seatWriteBatch(kind: 'hold' | 'book', size: number): void };
 
 /** The design's three endpoints (SPEC §5), group holds and bookings, release, my bookings (SPEC §6). */
 export async function bookingRoutes(
@@ -63,6 +63,7 @@ export async function bookingRoutes(
     },
     knownConflicts: (showId, userId, seatIds, write) => cache.knownConflicts(showId, userId, seatIds, write),
   };
+  const writer = booking.createSeatWriter(db, settings, (kind, size) => metrics.seatWriteBatch(kind, size));
   const seatWrite = {
     onRequest: requireUser,
     config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),
@@ -104,7 +105,7 @@ export async function bookingRoutes(
     async (request) => {
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
-      const { seats, newlyHeld } = await booking.holdSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      const { seats, newlyHeld } = await booking.holdSeats(writer, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
       metrics.seatsHeld(newlyHeld);
       return { detail: bookingReplies.held, locked_until: seats[0]?.locked_until.toISOString() ?? '' };
     },
@@ -125,7 +126,7 @@ export async function bookingRoutes(
     async (request, reply) => {
       const user = currentUser(request);
       booking.assertActingForSelf(user.id, request.body.user_id);
-      const result = await booking.bookSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
+      const result = await booking.bookSeats(writer, { userId: user.id, showId: request.body.show_id, seatIds: [request.body.seat_id] });
       metrics.seatsBooked(result.newlyBooked);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,
@@ -152,7 +153,7 @@ export async function bookingRoutes(
     },
     async (request) => {
       const user = currentUser(request);
-      const { seats, newlyHeld } = await booking.holdSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      const { seats, newlyHeld } = await booking.holdSeats(writer, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
       metrics.seatsHeld(newlyHeld);
       return { detail: bookingReplies.heldMany, seats: seats.map((seat) => ({ seat_id: seat.seat_id, locked_until: seat.locked_until.toISOString() })) };
     },
@@ -172,7 +173,7 @@ export async function bookingRoutes(
     },
     async (request, reply) => {
       const user = currentUser(request);
-      const result = await booking.bookSeats(db, settings, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
+      const result = await booking.bookSeats(writer, { userId: user.id, showId: request.body.show_id, seatIds: request.body.seat_ids });
       metrics.seatsBooked(result.newlyBooked);
       return reply.code(result.created ? 201 : 200).send({
         detail: bookingReplies.booked,

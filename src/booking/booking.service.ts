@@ -8,6 +8,7 @@ import { decodeCursor, isTimeIdKey, toPage } from '../shared/cursor.ts';
 import { conflict, forbidden, notFound, type AppError } from '../shared/errors.ts';
 import { money, type Money } from '../shared/money.ts';
 import { bookingErrors } from './booking.errors.ts';
+import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import * as queries from './booking.queries.ts';
 import type { LockedShowSeat } from './booking.queries.ts';
 import { releasedEvent, seatEventOf, type SeatEvent } from './seat-events.ts';
@@ -17,7 +18,7 @@ import type { Static } from 'typebox';
 /** Told of seat changes this process just committed (its layout cache applies them before NOTIFY arrives). */
 export type SeatChangeListener = (showId: number, events: readonly SeatEvent[]) => void;
 
-export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser'> & {
+export type BookingSettings = Pick<Config, 'holdTtlSeconds' | 'maxSeatsPerUser' | 'writeConcurrency'> & {
   /**
    * Told of what a hold or booking committed. It must publish them (a
    * SeatPublisher): the seat functions leave announcing to us (README.md,
@@ -63,7 +64,7 @@ const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && 
  * Takes the locks of a release in the order the locking rules require
  * (README.md here): per-user lock, then the ShowSeat rows `FOR UPDATE` in
  * ascending seat id, then the show read after them; 404 for an unknown show or
- * seat. Hold and book do the same inside booking_hold_seats/booking_book_seats.
+ * seat. Hold and book do the same inside booking_hold_batch/booking_book_batch.
  */
 async function lockSeats(trx: Transaction<DB>, request: SeatRequest) {
   const seatIds = ascendingUnique(request.seatIds);
@@ -85,7 +86,7 @@ export type HoldResult = {
   newlyHeld: number;
 };
 
-/** What booking_hold_seats / booking_book_seats refused, as the error the caller gets (sentences of SPEC §5). */
+/** What booking_hold_batch / booking_book_batch refused, as the error the caller gets (sentences of SPEC §5). */
 function refusal(outcome: queries.SeatWriteRefusal): AppError {
   if ('conflicts' in outcome) {
     return seatConflictError(outcome.conflicts.map(([seat_id, reason]) => ({ seat_id, reason })));
@@ -106,30 +107,68 @@ function refusal(outcome: queries.SeatWriteRefusal): AppError {
 
 const ascendingUnique = (seatIds: readonly number[]): number[] => [...new Set(seatIds)].sort((a, b) => a - b);
 
+/** The seat writes of one process: holds and bookings, each grouped into as few transactions as the load allows. */
+export type SeatWriter = {
+  settings: BookingSettings;
+  holds: GroupCommit<queries.SeatWrite, queries.HoldAnswer>;
+  bookings: GroupCommit<queries.SeatWrite & { reference: string }, queries.BookAnswer>;
+};
+
+/** At most this many requests in one call: a bound on one transaction's locks and answer. */
+const MAX_BATCH = 64;
+
 /**
- * Holds every requested seat for the caller, or none, in one round trip
- * (booking_hold_seats: the locking rules of README.md, in SQL). Re-holding a
- * seat the caller already holds succeeds without extending it: otherwise
- * anyone could keep a seat off sale forever by re-holding it every few minutes.
+ * Publishes what a call committed, after the commit: each request's changes,
+ * and the expired holds it released in passing.
  */
-export async function holdSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<HoldResult> {
+function publishCommitted(settings: BookingSettings, writes: readonly queries.SeatWrite[], outcome: queries.BatchOutcome<queries.HoldAnswer | queries.BookAnswer>): void {
+  outcome.answers.forEach((answer, i) => {
+    const write = writes[i];
+    if (write !== undefined && 'events' in answer && answer.events.length > 0) {
+      settings.onSeatChanges(write.showId, answer.events.map(seatEventOf));
+    }
+  });
+  for (const [showId, events] of outcome.released) {
+    settings.onSeatChanges(showId, events.map(seatEventOf));
+  }
+}
+
+export function createSeatWriter(db: Database, settings: BookingSettings, onBatch?: (kind: 'hold' | 'book', size: number) => void): SeatWriter {
+  const options = (kind: 'hold' | 'book') => ({ maxInFlight: settings.writeConcurrency, maxBatch: MAX_BATCH, onBatch: (size: number) => onBatch?.(kind, size) });
+  const limits = { ttlSeconds: settings.holdTtlSeconds, maxSeats: settings.maxSeatsPerUser };
+  return {
+    settings,
+    holds: createGroupCommit(async (writes) => {
+      const outcome = await queries.holdSeatsBatch(db, writes, limits);
+      publishCommitted(settings, writes, outcome);
+      return outcome.answers;
+    }, options('hold')),
+    bookings: createGroupCommit(async (writes) => {
+      const outcome = await queries.bookSeatsBatch(db, writes, limits);
+      publishCommitted(settings, writes, outcome);
+      return outcome.answers;
+    }, options('book')),
+  };
+}
+
+/**
+ * Holds every requested seat for the caller, or none: the locking rules of
+ * README.md, in SQL (booking_hold_batch), in one transaction with whatever
+ * other seat writes arrived meanwhile. Re-holding a seat the caller already
+ * holds succeeds without extending it: otherwise anyone could keep a seat off
+ * sale forever by re-holding it every few minutes.
+ */
+export async function holdSeats(writer: SeatWriter, request: SeatRequest): Promise<HoldResult> {
   const seatIds = ascendingUnique(request.seatIds);
-  const known = settings.knownConflicts?.(request.showId, request.userId, seatIds, 'hold');
+  const known = writer.settings.knownConflicts?.(request.showId, request.userId, seatIds, 'hold');
   if (known !== undefined) {
     throw seatConflictError(known);
   }
-  const outcome = await queries.holdSeatsAtomically(db, {
-    showId: request.showId,
-    userId: request.userId,
-    seatIds,
-    ttlSeconds: settings.holdTtlSeconds,
-    maxSeats: settings.maxSeatsPerUser,
-  });
+  const outcome = await writer.holds.submit({ showId: request.showId, userId: request.userId, seatIds });
   if (!('events' in outcome)) {
     throw refusal(outcome);
   }
-  settings.onSeatChanges(request.showId, outcome.events.map(seatEventOf));
-  // The events are the rows this call wrote: its new holds, then expired holds it released in passing.
+  // The events are the rows this request wrote: its new holds.
   const newlyHeld = outcome.events.filter(([, status, , , holder]) => status === 'held' && holder === request.userId);
   const seats = [
     ...outcome.mine.map(([seat_id, lockedUntil]) => ({ seat_id, locked_until: new Date(lockedUntil) })),
@@ -171,27 +210,22 @@ function bookResult(created: queries.BookedSeat[], earlier: queries.BookedSeat[]
 }
 
 /**
- * Books every requested seat for the caller, or none, in one round trip
- * (booking_book_seats): each must be available (an expired hold counts) or
- * held by the caller. A seat the caller already booked answers with the
- * existing booking, whatever happened to the show since, so a retry after a
- * lost answer never looks like a lost seat.
+ * Books every requested seat for the caller, or none, in one transaction
+ * (booking_book_batch) with whatever other bookings arrived meanwhile: each
+ * must be available (an expired hold counts) or held by the caller. A seat the
+ * caller already booked answers with the existing booking, whatever happened
+ * to the show since, so a retry after a lost answer never looks like a lost
+ * seat.
  */
-export async function bookSeats(db: Database, settings: BookingSettings, request: SeatRequest): Promise<BookResult> {
+export async function bookSeats(writer: SeatWriter, request: SeatRequest): Promise<BookResult> {
   const seatIds = ascendingUnique(request.seatIds);
-  const known = settings.knownConflicts?.(request.showId, request.userId, seatIds, 'book');
+  const known = writer.settings.knownConflicts?.(request.showId, request.userId, seatIds, 'book');
   if (known !== undefined) {
     throw seatConflictError(known);
   }
-  let outcome: Awaited<ReturnType<typeof queries.bookSeatsAtomically>>;
+  let outcome: queries.BookAnswer;
   try {
-    outcome = await queries.bookSeatsAtomically(db, {
-      showId: request.showId,
-      userId: request.userId,
-      seatIds,
-      reference: newBookingReference(),
-      maxSeats: settings.maxSeatsPerUser,
-    });
+    outcome = await writer.bookings.submit({ showId: request.showId, userId: request.userId, seatIds, reference: newBookingReference() });
   } catch (error) {
     // The last line of defence (the design's unique constraint): a second booking of a seat is a 409, never a 500.
     if (isUniqueViolation(error, 'bookings_showtime_seat_key')) {
@@ -202,7 +236,6 @@ export async function bookSeats(db: Database, settings: BookingSettings, request
   if (!('events' in outcome)) {
     throw refusal(outcome);
   }
-  settings.onSeatChanges(request.showId, outcome.events.map(seatEventOf));
   const asBooked = ([id, seat_id, price_amount, currency, reference]: queries.BookingTuple): queries.BookedSeat => ({ id, seat_id, price_amount, currency, reference });
   return bookResult(outcome.created.map(asBooked), outcome.mine.map(asBooked));
 }

@@ -138,7 +138,7 @@ const SEATS_PER_NOTIFICATION = 100;
 const tupleOf = (e: SeatEvent): SeatChangeTuple => [e.seat_id, e.status, e.locked_until, e.version, e.holder];
 
 /**
- * Publishes the changes of booking_hold_seats / booking_book_seats after
+ * Publishes the changes of booking_hold_batch / booking_book_batch after
  * their commit. NOTIFY inside those transactions would serialise their
  * commits on PostgreSQL's notify lock (no group commit: measured 0.58× the
  * throughput), so they switch the trigger off and we announce what they

@@ -5,12 +5,14 @@ import type { DB } from './schema.ts';
 import * as bookingCore from './migrations/0001_booking_core.ts';
 import * as catalogPricesOperations from './migrations/0002_catalog_prices_operations.ts';
 import * as oneRoundTripSeatWrites from './migrations/0003_one_round_trip_seat_writes.ts';
+import * as groupCommitSeatWrites from './migrations/0004_group_commit_seat_writes.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
   '0001_booking_core': bookingCore,
   '0002_catalog_prices_operations': catalogPricesOperations,
   '0003_one_round_trip_seat_writes': oneRoundTripSeatWrites,
+  '0004_group_commit_seat_writes': groupCommitSeatWrites,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -10,6 +10,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export type Metrics = {
   seatsHeld(count: number): void;
   seatsBooked(count: number): void;
+  /** One call of a seat function: how many requests it carried (group commit). */
+  seatWriteBatch(kind: 'hold' | 'book', size: number): void;
 };
 
 /**
@@ -41,6 +43,13 @@ export async function registerMetrics(app: FastifyInstance, { db }: { db: Databa
     name: 'boxoffice_conflicts_total',
     help: 'Requests answered 409, by the machine-readable reason of the error (held, booked, sales_closed, cancelled, seat_limit).',
     labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'boxoffice_seat_write_batch_size',
+    help: 'Requests per call of the hold or book function: 1 when idle, more when requests waited and went together (group commit).',
+    labelNames: ['kind'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [registry],
   });
   new Gauge({
@@ -82,5 +91,6 @@ export async function registerMetrics(app: FastifyInstance, { db }: { db: Databa
   return {
     seatsHeld: (count) => holds.inc(count),
     seatsBooked: (count) => bookings.inc(count),
+    seatWriteBatch: (kind, size) => batchSize.observe({ kind }, size),
   };
 }

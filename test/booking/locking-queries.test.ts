@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../setup/database.ts';
 // a change to FOR UPDATE, the lock order or SKIP LOCKED shows up as a diff in
 // review, and fails here until accepted. The statements of the release path
 // are compiled from the real functions by a Kysely that never connects; hold
-// and book run in SQL functions (migration 0003), recorded as PostgreSQL
+// and book run in SQL functions (migration 0004), recorded as PostgreSQL
 // itself prints them.
 
 describe('the locking statements', () => {
@@ -29,7 +29,7 @@ describe('the locking statements', () => {
   });
 });
 
-describe('the one-round-trip seat functions', () => {
+describe('the group-commit seat functions', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -41,14 +41,14 @@ describe('the one-round-trip seat functions', () => {
     return rows[0]!.def;
   };
 
-  for (const name of ['booking_hold_seats', 'booking_book_seats']) {
-    it(`when ${name} locks, then the advisory lock first, then FOR UPDATE in ascending seat id, then the show read again`, async () => {
+  for (const name of ['booking_hold_batch', 'booking_book_batch']) {
+    it(`when ${name} locks, then the advisory locks by (show, user) first, then FOR UPDATE by show and ascending seat id, then the show read again`, async () => {
       const definition = await definitionOf(name);
-      const advisory = definition.indexOf('pg_advisory_xact_lock(p_showtime_id, p_user_id)');
-      const locking = definition.search(/ORDER BY ss\.seat_id\s+FOR UPDATE\s/);
-      const reread = definition.indexOf('FROM showtimes WHERE id = p_showtime_id', locking);
-      expect(advisory).toBeGreaterThan(0);
-      expect(locking).toBeGreaterThan(advisory);
+      const advisoryOrder = definition.search(/AS user_id FROM unnest\(v_go\) AS g ORDER BY 1, 2 LOOP\s+PERFORM pg_advisory_xact_lock\(r\.show_id, r\.user_id\)/);
+      const locking = definition.search(/ORDER BY ss\.showtime_id, ss\.seat_id\s+FOR UPDATE OF ss;/);
+      const reread = definition.indexOf('FROM showtimes WHERE id = v_show_id', locking);
+      expect(advisoryOrder).toBeGreaterThan(0);
+      expect(locking).toBeGreaterThan(advisoryOrder);
       expect(reread).toBeGreaterThan(locking);
       expect(definition).toContain("SET lock_timeout TO '3s'");
       await expect(definition).toMatchFileSnapshot(`./__queries__/${name}.sql`);

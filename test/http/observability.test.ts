@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { createDatabase, createPool, type Database } from '../../src/db/database.ts';
 import { startTestApp, testConfig, type TestApp } from '../setup/app.ts';
-import { bookingRows, createShow, createUser, showSeatRows, startShowNow, type TestShow, type TestUser } from '../setup/factories.ts';
+import { releaseTogether } from '../setup/barrier.ts';
+import { bookingRows, createShow, createUser, createUsers, showSeatRows, startShowNow, type TestShow, type TestUser } from '../setup/factories.ts';
 import { httpClient, type HttpClient } from '../setup/http.ts';
 
 /**
@@ -103,6 +104,19 @@ async function countersMovedBy(action: () => Promise<void>): Promise<Record<stri
 }
 
 describe('GET /metrics: booking counters', () => {
+  it('when six holds arrive at once, then they reach the database in fewer calls than requests (boxoffice_seat_write_batch_size)', async () => {
+    const crowd = await createUsers(app.db, 6);
+    const before = await scrape();
+    const replies = await releaseTogether(crowd.map((user, i) => () => hold(user, seat(i))));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const after = await scrape();
+    const moved = (name: string) => after.value(name, { kind: 'hold' }) - before.value(name, { kind: 'hold' });
+    expect(moved('boxoffice_seat_write_batch_size_sum')).toBe(6);
+    // At most SEAT_WRITE_CONCURRENCY (2) calls go at once; the rest waited and went together.
+    expect(moved('boxoffice_seat_write_batch_size_count')).toBeLessThan(6);
+    expect((await showSeatRows(app.db, show.showId)).map((r) => r.locked_by_id)).toEqual(crowd.map((u) => u.id));
+  });
+
   it('when a seat is held, then boxoffice_holds_total rises by one and nothing else moves', async () => {
     const moved = await countersMovedBy(async () => {
       expect((await hold(alice, seat(0))).status).toBe(200);

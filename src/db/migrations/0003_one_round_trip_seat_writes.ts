@@ -92,6 +92,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       RETURN v_released;
     END $$`.execute(db);
 
+  await createSeatFunctions(db);
+}
+
+/** booking_hold_seats and booking_book_seats as this migration made them (migration 0004 restores them on the way down). */
+export async function createSeatFunctions(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE FUNCTION booking_hold_seats(p_showtime_id integer, p_user_id integer, p_seat_ids integer[], p_ttl_seconds integer, p_max_seats integer)
     RETURNS json LANGUAGE plpgsql SET lock_timeout = '3s' AS $$

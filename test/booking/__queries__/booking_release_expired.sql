@@ -1,6 +1,7 @@
 CREATE OR REPLACE FUNCTION public.booking_release_expired(p_showtime_id integer, p_limit integer)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
     DECLARE
       v_released jsonb;
@@ -11,7 +12,7 @@ AS $function$
       END IF;
       WITH released AS (
         UPDATE show_seats
-           SET status = 'available', locked_by_id = NULL, locked_until = NULL
+           SET status = 'available', locked_by_id = NULL, locked_until = NULL, version = version + 1
          WHERE id IN (SELECT id FROM show_seats
                        WHERE showtime_id = p_showtime_id AND status = 'held' AND locked_until <= now()
                        LIMIT p_limit
