@@ -157,16 +157,24 @@ export async function measureScenario(bench: Bench, spec: Spec): Promise<Scenari
   return result;
 }
 
+/**
+ * The best rate each scenario's side reached in a measureOnce so far: a one-second warm-up of a
+ * server that just started (workers forking, caches cold) says too little to size the run on.
+ */
+const bestOnce = new Map<string, number>();
+
 /** One side of a scenario, once, on the current server: for the worker comparison. */
 export async function measureOnce(bench: Bench, spec: Spec, side: Side, seconds: number, label: string): Promise<LoadResult> {
   const target = spec.targets.find((t) => t.side === side);
   if (target === undefined) {
     throw new Error(`${spec.id} has no ${side} side`);
   }
-  const warmUpRate = await warmUp(bench, spec.title, label, target);
+  const key = `${spec.id} ${side}`;
+  const warmUpRate = Math.max(await warmUp(bench, spec.title, label, target), bestOnce.get(key) ?? 0);
   const range = await freshRange(bench, target, measuredRequests(warmUpRate, SEAT_MARGIN.afterWarmUp, seconds));
   await checkpoint(bench.db);
   const run = await runTarget(bench, `${spec.title}, ${label}`, target, range, seconds);
   progress(bench, spec.title, label, `${Math.round(run.result.perSecond)} req/s`);
+  bestOnce.set(key, Math.max(bestOnce.get(key) ?? 0, run.result.perSecond));
   return run.result;
 }
