@@ -73,6 +73,8 @@ export async function startServer(options: { serverDir: string; databaseUrl: str
     SWEEP_INTERVAL_SECONDS: '0',
     HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
     MAX_SEATS_PER_USER: String(MAX_SEATS_PER_USER),
+    // Every viewer of the SSE bench comes from 127.0.0.1: the per-address cap would refuse all but 20.
+    SSE_MAX_STREAMS_PER_CLIENT: '1000000',
   };
   delete env['WEB_CONCURRENCY'];
   if (options.workers !== undefined) {

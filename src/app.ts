@@ -22,6 +22,29 @@ const sse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>;
 
 export type AppDeps = { config: Config; db: Database; logger: Logger };
 
+/**
+ * A slow client (headers or body one byte at a time) gets a 408 once its
+ * request has taken REQUEST_TIMEOUT_SECONDS (headers: HEADERS_TIMEOUT_SECONDS)
+ * to arrive. These bound receiving a request only: an event stream's request
+ * is complete when its headers are, and its answer may last for hours.
+ * Fastify copies requestTimeout onto Node's server after creating it; Node's
+ * own options are given too, so headersTimeout never exceeds it. Node looks
+ * for late requests every connectionsCheckingInterval (30 s by default, which
+ * would let a 30 s timeout run to almost a minute): once a second instead.
+ */
+function serverTimeouts(config: Config) {
+  const requestTimeout = config.requestTimeoutSeconds * 1000;
+  const headersTimeout = config.headersTimeoutSeconds * 1000;
+  const keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  return {
+    requestTimeout,
+    keepAliveTimeout,
+    // A socket with no byte either way for this long is closed; event streams send a heartbeat every 15 s.
+    connectionTimeout: Math.max(60_000, requestTimeout),
+    http: { requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval: 1_000 },
+  };
+}
+
 /** The HTTP application: transport plugins first, then each domain's routes. No listening, no database lifecycle. */
 export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -29,6 +52,8 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     genReqId: requestId,
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // TRUST_PROXY: request.ip/protocol/host from X-Forwarded-* (login limits, the Secure cookie, the CSRF origin check).
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A request already received while closing gets its real answer, never a 503 (closeConnectionsWhileClosing).
     return503OnClosing: false,
@@ -36,14 +61,17 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    ...serverTimeouts(config),
   }) as unknown as FastifyInstance;
+  // Node closes a connection over the cap as soon as it is accepted.
+  app.server.maxConnections = config.maxConnections;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   registerNotFound(app);
   await registerOpenApi(app);
   await registerSecurity(app, config.rateLimits);
-  const metrics = await registerMetrics(app, { db });
+  const metrics = await registerMetrics(app, { db, token: config.metricsToken });
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
   closeConnectionsWhileClosing(app);
@@ -53,7 +81,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   if (listenerSettings === undefined) {
     throw new Error('buildApp needs a Database made by createDatabase, to open its notification listener.');
   }
-  const listener = startListener(listenerSettings, [SEAT_EVENTS_CHANNEL, SESSIONS_REVOKED_CHANNEL], logger);
+  const listener = startListener(listenerSettings, [SEAT_EVENTS_CHANNEL, SESSIONS_REVOKED_CHANNEL], logger, { pingIntervalMs: config.listenerPingSeconds * 1_000 });
   const sessions = createSessionCache(listener);
   const hub = startSeatEventHub(listener);
   const cache = createLayoutCache(db, hub, logger);
@@ -70,10 +98,10 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
   await app.register(accountRoutes, { db, config, sessions, onLogout: (userId: number) => releaseAllHolds(db, userId, cache.apply) });
   await app.register(catalogRoutes, { db });
-  await app.register(catalogAdminRoutes, { db, showtimeSeats });
+  await app.register(catalogAdminRoutes, { db, showtimeSeats, maxSeatsPerHall: config.maxSeatsPerHall });
   await app.register(bookingRoutes, { db, config, metrics, cache, publisher });
   // Event data is JSON text built once for every viewer; anything else is serialized here.
   await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });
-  await app.register(seatEventRoutes, { hub, cache });
+  await app.register(seatEventRoutes, { hub, cache, config });
   return app;
 }

@@ -128,7 +128,7 @@ async function run(argv: string[]): Promise<void> {
         throw new UsageError('import needs --file, e.g. boxoffice import --file examples/cinema.json.');
       }
       // Everything that needs no database is checked first, so a bad file fails fast and alone.
-      const plan = planCinemaImport(await readUserFile(values.file), values.file);
+      const plan = planCinemaImport(await readUserFile(values.file), values.file, config.maxSeatsPerHall);
       return withDatabase(config, async ({ db }) => importedLine(await importCinema(db, showtimeSeats, plan)));
     }
     default:

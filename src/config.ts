@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Everything the service reads from the environment, parsed once and frozen. */
@@ -11,16 +12,44 @@ export type Config = Readonly<{
   holdTtlSeconds: number;
   sweepIntervalSeconds: number;
   maxSeatsPerUser: number;
+  /** Seats one hall may have (`MAX_SEATS_PER_HALL`): bounds what one staff request or import writes and what one layout read sends. */
+  maxSeatsPerHall: number;
   adminUsername: string | undefined;
   adminPassword: string | undefined;
   logLevel: LogLevel;
   rateLimits: RateLimits;
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host are believed (`TRUST_PROXY`), as Fastify's
+   * `trustProxy` takes it: false (none), true (any peer), or addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
+  /** Failed logins allowed per window, per username and per client address (off with `RATE_LIMITS=off`). */
+  loginLimits: LoginLimits;
+  /** Password hashes computed at once per process, and how many more may wait (`PASSWORD_HASHING_*`). */
+  passwordHashing: Readonly<{ concurrency: number; queue: number }>;
   /** Server processes (`WEB_CONCURRENCY`); more than 1 runs a primary that forks that many workers. */
   webConcurrency: number;
   /** Connections per server process (`DATABASE_POOL_SIZE`). */
   databasePoolSize: number;
   /** Hold (and, apart, booking) calls in the database at once per process; the rest wait and go together (`SEAT_WRITE_CONCURRENCY`). */
   writeConcurrency: number;
+  /** How long a client may take to send one request, and its headers, before a 408 (`REQUEST_TIMEOUT_SECONDS`, `HEADERS_TIMEOUT_SECONDS`). */
+  requestTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
+  /** How long an idle keep-alive connection stays open (`KEEP_ALIVE_TIMEOUT_SECONDS`). */
+  keepAliveTimeoutSeconds: number;
+  /** Open connections per server process (`MAX_CONNECTIONS`); one more is closed at once. Event streams count. */
+  maxConnections: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>` (`METRICS_TOKEN`); unset, only loopback clients may read it. */
+  metricsToken: string | undefined;
+  /** Open event streams per process (`SSE_MAX_STREAMS`); above it a new one gets 503. */
+  sseMaxStreams: number;
+  /** Open event streams per client address (`SSE_MAX_STREAMS_PER_CLIENT`); above it a new one gets 429. */
+  sseMaxStreamsPerClient: number;
+  /** An event stream is ended after about this long (`SSE_MAX_LIFETIME_SECONDS`, minus up to 20 % jitter); EventSource reconnects. */
+  sseMaxLifetimeSeconds: number;
+  /** The LISTEN connection is pinged this often and dropped when a ping is unanswered this long (`LISTENER_PING_SECONDS`). */
+  listenerPingSeconds: number;
 }>;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -34,6 +63,13 @@ export type RateLimits = Readonly<{
   seatWritesPerMinute: number;
 }>;
 
+/** Failed logins counted in a window that starts at the first failure; all processes share the counts. */
+export type LoginLimits = Readonly<{
+  failuresPerUsername: number;
+  failuresPerAddress: number;
+  windowSeconds: number;
+}>;
+
 export class ConfigError extends Error {}
 
 /**
@@ -43,6 +79,20 @@ export class ConfigError extends Error {}
  * cores are spare.
  */
 const DEFAULT_WEB_CONCURRENCY = 1;
+
+/**
+ * The largest cinema auditoriums seat a few thousand; a hall beyond that is a
+ * mistake or an attack (a 20,000-seat layout is 3.4 MB and 178 ms of the event
+ * loop per anonymous read). SPEC §8.
+ */
+export const DEFAULT_MAX_SEATS_PER_HALL = 5_000;
+
+/**
+ * Open connections per process: room for the 10,000 event-stream viewers one
+ * process is asked to carry (each stream is a connection) and as many again
+ * for ordinary requests. Each costs a file descriptor: raise `ulimit -n` to match.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 20_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -92,10 +142,52 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+/** Named ranges proxy-addr (Fastify's trustProxy) understands. */
+const proxyRangeNames = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * `TRUST_PROXY`: off (default), `true` (any peer: only when nothing but the
+ * proxy can reach the port), or a comma-separated list of addresses, CIDRs and
+ * `loopback`/`linklocal`/`uniquelocal`. No hop count: Fastify 5 ignores the
+ * forwarded protocol and host for one (it cannot tell the proxy from a client).
+ */
+function trustProxy(env: Env): boolean | string[] {
+  const raw = env['TRUST_PROXY']?.trim() ?? '';
+  const lower = raw.toLowerCase();
+  if (['', 'off', 'false', 'no', '0'].includes(lower)) {
+    return false;
+  }
+  if (['on', 'true', 'yes'].includes(lower)) {
+    return true;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsValid = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!proxyRangeNames.includes(entry.toLowerCase()) && (family === 0 || !bitsValid || extra !== undefined)) {
+      throw new ConfigError(
+        `TRUST_PROXY must be "true" or a comma-separated list of proxy addresses/CIDRs (e.g. 10.0.0.0/8,::1 or loopback), got "${entry}".`,
+      );
+    }
+  }
+  return entries.map((entry) => (proxyRangeNames.includes(entry.toLowerCase()) ? entry.toLowerCase() : entry));
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env['LOG_LEVEL']?.trim().toLowerCase() || 'info') as LogLevel;
   if (!logLevels.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got "${env['LOG_LEVEL']}".`);
+  }
+  const requestTimeoutSeconds = integer(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3_600);
+  const headersTimeoutSeconds = integer(env, 'HEADERS_TIMEOUT_SECONDS', Math.min(10, requestTimeoutSeconds), 1, 3_600);
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(`HEADERS_TIMEOUT_SECONDS (${headersTimeoutSeconds}) must not be more than REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}).`);
+  }
+  const metricsToken = env['METRICS_TOKEN']?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters long (e.g. the output of "openssl rand -hex 32").');
   }
   const adminUsername = env['ADMIN_USERNAME']?.trim() || undefined;
   const adminPassword = env['ADMIN_PASSWORD'] || undefined;
@@ -111,15 +203,35 @@ export function loadConfig(env: Env = process.env): Config {
     holdTtlSeconds: integer(env, 'HOLD_TTL_SECONDS', 300, 1, 86_400),
     sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 30, 0, 86_400),
     maxSeatsPerUser: integer(env, 'MAX_SEATS_PER_USER', 10, 1, 1000),
+    maxSeatsPerHall: integer(env, 'MAX_SEATS_PER_HALL', DEFAULT_MAX_SEATS_PER_HALL, 1, 100_000),
     adminUsername,
     adminPassword,
     logLevel,
     webConcurrency: integer(env, 'WEB_CONCURRENCY', DEFAULT_WEB_CONCURRENCY, 1, 64),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
     writeConcurrency: integer(env, 'SEAT_WRITE_CONCURRENCY', 2, 1, 100),
+    requestTimeoutSeconds,
+    headersTimeoutSeconds,
+    keepAliveTimeoutSeconds: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3_600),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    metricsToken,
+    sseMaxStreams: integer(env, 'SSE_MAX_STREAMS', 20_000, 1, 1_000_000),
+    sseMaxStreamsPerClient: integer(env, 'SSE_MAX_STREAMS_PER_CLIENT', 20, 1, 1_000_000),
+    sseMaxLifetimeSeconds: integer(env, 'SSE_MAX_LIFETIME_SECONDS', 3_600, 1, 604_800),
+    listenerPingSeconds: integer(env, 'LISTENER_PING_SECONDS', 10, 1, 3_600),
+    trustProxy: trustProxy(env),
+    loginLimits: Object.freeze({
+      failuresPerUsername: integer(env, 'LOGIN_FAILURES_PER_USERNAME', 10, 1, 1_000_000),
+      failuresPerAddress: integer(env, 'LOGIN_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),
+      windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    }),
+    passwordHashing: Object.freeze({
+      concurrency: integer(env, 'PASSWORD_HASHING_CONCURRENCY', 2, 1, 64),
+      queue: integer(env, 'PASSWORD_HASHING_QUEUE', 32, 0, 100_000),
+    }),
     rateLimits: Object.freeze({
       enabled: onOff(env, 'RATE_LIMITS', true),
-      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 10, 1, 1_000_000),
+      loginPerMinute: integer(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 60, 1, 1_000_000),
       registerPerMinute: integer(env, 'RATE_LIMIT_REGISTER_PER_MINUTE', 5, 1, 1_000_000),
       seatWritesPerMinute: integer(env, 'RATE_LIMIT_SEAT_WRITES_PER_MINUTE', 120, 1, 1_000_000),
     }),

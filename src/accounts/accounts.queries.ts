@@ -62,3 +62,44 @@ export async function deleteSessionsOfUser(db: Database, userId: number): Promis
     WITH deleted AS (DELETE FROM sessions WHERE user_id = ${userId} RETURNING 1)
     SELECT pg_notify(${SESSIONS_REVOKED_CHANNEL}, ${revokedUserPayload(userId)}) WHERE EXISTS (SELECT FROM deleted)`.execute(db);
 }
+
+// Login failures (login-limits.ts). Every statement touches the address row before the username row
+// ('address' < 'username'), so two logins that share a row never lock in opposite orders.
+
+export type LoginSubjects = { address: string; username: string };
+export type LoginCount = { scope: 'address' | 'username'; failures: number; retry_after_seconds: number };
+
+/** Counts one attempt against both subjects (a window that has ended starts again) and returns the new counts. */
+export async function countLoginAttempt(db: Database, subjects: LoginSubjects, windowSeconds: number): Promise<LoginCount[]> {
+  const windowEnds = sql`now() + make_interval(secs => ${windowSeconds})`;
+  const { rows } = await sql<LoginCount>`
+    INSERT INTO login_failures AS f (scope, subject, failures, window_ends_at)
+    VALUES ('address', ${subjects.address}, 1, ${windowEnds}), ('username', ${subjects.username}, 1, ${windowEnds})
+    ON CONFLICT (scope, subject) DO UPDATE SET
+      failures = CASE WHEN f.window_ends_at <= now() THEN 1 ELSE f.failures + 1 END,
+      window_ends_at = CASE WHEN f.window_ends_at <= now() THEN EXCLUDED.window_ends_at ELSE f.window_ends_at END
+    RETURNING scope, failures, ceil(extract(epoch FROM window_ends_at - now()))::int AS retry_after_seconds`.execute(db);
+  return rows;
+}
+
+/**
+ * Takes back an attempt counted by countLoginAttempt that was not a failure:
+ * refused before the password was checked, or a success (which also forgets
+ * the username's failures: `resetUsername`).
+ */
+export async function uncountLoginAttempt(db: Database, subjects: LoginSubjects, resetUsername: boolean): Promise<void> {
+  await sql`
+    WITH locked AS (
+      SELECT scope, subject FROM login_failures
+       WHERE (scope = 'address' AND subject = ${subjects.address}) OR (scope = 'username' AND subject = ${subjects.username})
+       ORDER BY scope
+         FOR UPDATE)
+    UPDATE login_failures f
+       SET failures = CASE WHEN f.scope = 'username' AND ${resetUsername} THEN 0 ELSE greatest(f.failures - 1, 0) END
+      FROM locked
+     WHERE f.scope = locked.scope AND f.subject = locked.subject`.execute(db);
+}
+
+export async function deleteEndedLoginWindows(db: Database): Promise<void> {
+  await db.deleteFrom('login_failures').where('window_ends_at', '<=', sql<Date>`now()`).execute();
+}

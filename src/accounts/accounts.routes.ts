@@ -6,7 +6,8 @@ import type { Database } from '../db/database.ts';
 import { errorReplies, rateLimitPerMinute } from '../http/route-helpers.ts';
 import { Credentials, LoginBody, LoginReply, RegisterReply, User } from './accounts.schemas.ts';
 import * as accounts from './accounts.service.ts';
-import { SESSION_COOKIE, currentUser, requireUser } from './auth.ts';
+import { currentUser, requireUser, sessionCookieName } from './auth.ts';
+import { createPasswordHasher } from './passwords.ts';
 
 import type { SessionCache } from './session-cache.ts';
 
@@ -20,6 +21,8 @@ export type AccountRouteOptions = {
 
 export async function accountRoutes(app: FastifyInstance, { db, config, sessions, onLogout }: AccountRouteOptions): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const hasher = createPasswordHasher(config.passwordHashing);
+  const loginLimits = config.rateLimits.enabled ? config.loginLimits : undefined;
 
   api.post(
     '/api/auth/register',
@@ -28,12 +31,13 @@ export async function accountRoutes(app: FastifyInstance, { db, config, sessions
         tags: ['accounts'],
         summary: 'Create an account',
         body: Credentials,
-        response: { 201: RegisterReply, ...errorReplies(400, 409, 429) },
+        // 503: too many passwords being hashed at once (Retry-After).
+        response: { 201: RegisterReply, ...errorReplies(400, 409, 429, 503) },
       },
       config: rateLimitPerMinute(config.rateLimits.registerPerMinute, 'ip'),
     },
     async (request, reply) => {
-      const user = await accounts.registerUser(db, request.body.username, request.body.password);
+      const user = await accounts.registerUser(db, request.body.username, request.body.password, hasher);
       return reply.code(201).send({ id: user.id, username: user.username });
     },
   );
@@ -45,16 +49,21 @@ export async function accountRoutes(app: FastifyInstance, { db, config, sessions
         tags: ['accounts'],
         summary: 'Log in: returns a bearer token and sets an HttpOnly session cookie',
         body: LoginBody,
-        response: { 200: LoginReply, ...errorReplies(400, 401, 429) },
+        // 429: too many requests from the address, or failed logins for the username or address; 503: hashing busy.
+        response: { 200: LoginReply, ...errorReplies(400, 401, 429, 503) },
       },
       config: rateLimitPerMinute(config.rateLimits.loginPerMinute, 'ip'),
     },
     async (request, reply) => {
-      const session = await accounts.logIn(db, request.body.username, request.body.password);
-      reply.setCookie(SESSION_COOKIE, session.token, {
+      const session = await accounts.logIn(db, request.body.username, request.body.password, {
+        hasher,
+        ...(loginLimits === undefined ? {} : { limits: { config: loginLimits, address: request.ip } }),
+      });
+      // Over HTTPS `__Host-` (Secure, Path=/, no Domain: no subdomain or plain-HTTP page can set or shadow it).
+      reply.setCookie(sessionCookieName(request), session.token, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: 'auto',
+        secure: request.protocol === 'https',
         path: '/',
         maxAge: 30 * 24 * 60 * 60,
       });
@@ -77,7 +86,7 @@ export async function accountRoutes(app: FastifyInstance, { db, config, sessions
     async (request, reply) => {
       await accounts.logOut(db, sessions, request.sessionToken ?? '');
       await onLogout?.(currentUser(request).id);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(sessionCookieName(request), { path: '/', secure: request.protocol === 'https' });
       return reply.code(204).send(null);
     },
   );

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { LoginLimits } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/pg-errors.ts';
 import { AppError, conflict } from '../shared/errors.ts';
@@ -6,7 +7,8 @@ import { accountErrors } from './accounts.errors.ts';
 import * as queries from './accounts.queries.ts';
 import type { AuthUser } from './accounts.queries.ts';
 import type { SessionCache } from './session-cache.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import { endLoginAttempt, startLoginAttempt } from './login-limits.ts';
+import { dummyPasswordHash, hashPassword, unboundedHasher, verifyPassword, type PasswordHasher } from './passwords.ts';
 
 export type { AuthUser };
 
@@ -17,8 +19,8 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export async function registerUser(db: Database, username: string, password: string): Promise<AuthUser> {
-  const passwordHash = await hashPassword(password);
+export async function registerUser(db: Database, username: string, password: string, hasher: PasswordHasher = unboundedHasher): Promise<AuthUser> {
+  const passwordHash = await hasher.hash(password);
   try {
     return await queries.insertUser(db, { username, passwordHash });
   } catch (error) {
@@ -36,15 +38,38 @@ export async function createSession(db: Database, userId: number): Promise<strin
   return token;
 }
 
-export async function logIn(db: Database, username: string, password: string): Promise<{ token: string; user: AuthUser }> {
-  const found = await queries.findUserForLogin(db, username);
-  // Verify even for an unknown name, so timing does not reveal which usernames exist.
-  const valid = await verifyPassword(found?.password_hash ?? dummyPasswordHash, password);
-  if (found === undefined || !valid) {
+export type LogInOptions = {
+  /** The request path's bounded hasher (passwords.ts); unbounded when omitted. */
+  hasher?: PasswordHasher;
+  /** Failed-login limits and the caller's address; no limits when omitted (RATE_LIMITS=off). */
+  limits?: { config: LoginLimits; address: string };
+};
+
+export async function logIn(db: Database, username: string, password: string, options: LogInOptions = {}): Promise<{ token: string; user: AuthUser }> {
+  const attempt = options.limits === undefined ? undefined : await startLoginAttempt(db, options.limits.config, options.limits.address, username);
+  let session: { token: string; user: AuthUser } | undefined;
+  try {
+    const found = await queries.findUserForLogin(db, username);
+    // Verify even for an unknown name, so timing does not reveal which usernames exist.
+    const valid = await (options.hasher ?? unboundedHasher).verify(found?.password_hash ?? dummyPasswordHash, password);
+    if (found !== undefined && valid) {
+      const user = { id: found.id, username: found.username, is_staff: found.is_staff };
+      session = { token: await createSession(db, user.id), user };
+    }
+  } catch (error) {
+    // Not a wrong password (the hashing bound, the database): the attempt does not count.
+    if (attempt !== undefined) {
+      await endLoginAttempt(db, attempt, 'unchecked');
+    }
+    throw error;
+  }
+  if (attempt !== undefined) {
+    await endLoginAttempt(db, attempt, session === undefined ? 'failed' : 'succeeded');
+  }
+  if (session === undefined) {
     throw new AppError(401, accountErrors.invalidCredentials);
   }
-  const user = { id: found.id, username: found.username, is_staff: found.is_staff };
-  return { token: await createSession(db, user.id), user };
+  return session;
 }
 
 export async function logOut(db: Database, sessions: SessionCache, token: string): Promise<void> {

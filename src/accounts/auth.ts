@@ -6,6 +6,19 @@ import { findUserByToken, type AuthUser } from './accounts.service.ts';
 import type { SessionCache } from './session-cache.ts';
 
 export const SESSION_COOKIE = 'boxoffice_session';
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/**
+ * The session cookie's name for this request: `__Host-…` over HTTPS (the
+ * browser then insists on Secure, Path=/ and no Domain), the plain name over
+ * HTTP (where a browser refuses a `__Host-` cookie). Reading takes only the
+ * one in use, so over HTTPS a cookie planted without the prefix (from a
+ * sibling subdomain or plain HTTP) is never accepted. Behind a proxy the
+ * protocol is the forwarded one (TRUST_PROXY).
+ */
+export function sessionCookieName(request: FastifyRequest): string {
+  return request.protocol === 'https' ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +35,7 @@ function presentedToken(request: FastifyRequest): { token: string; viaCookie: bo
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match?.[1] === undefined ? undefined : { token: match[1], viaCookie: false };
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = request.cookies[sessionCookieName(request)];
   return cookie === undefined || cookie === '' ? undefined : { token: cookie, viaCookie: true };
 }
 
@@ -37,7 +50,9 @@ function isSameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (origin !== undefined) {
     try {
-      return new URL(origin).host === request.headers.host;
+      // request.host is the Host header, or behind a trusted proxy (TRUST_PROXY) the X-Forwarded-Host:
+      // the public address the browser used. Only the host is compared, as before the proxy support.
+      return new URL(origin).host === request.host;
     } catch {
       return false;
     }

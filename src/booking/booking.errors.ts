@@ -9,6 +9,8 @@ export const bookingErrors = {
   notYourHold: 'You do not hold this seat, so there is nothing to release.',
   seatLimit: 'Seat limit reached.',
   actingForOther: 'user_id must be your own id: you can only hold or book seats for yourself.',
+  tooManyStreams: 'Too many event streams are open from your address; close one before opening another.',
+  streamsFull: 'This server is serving as many event streams as it can; try again in a few seconds.',
 } as const;
 
 export const bookingReplies = {

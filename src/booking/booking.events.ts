@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { SSEMessage } from '@fastify/sse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorReplies } from '../http/route-helpers.ts';
-import { notFound } from '../shared/errors.ts';
+import type { Config } from '../config.ts';
+import { AppError, notFound } from '../shared/errors.ts';
 import { bookingErrors } from './booking.errors.ts';
 import { ShowParams } from './booking.schemas.ts';
 import type { LayoutCache } from './layout-cache.ts';
@@ -9,6 +11,58 @@ import type { HubMessage, SeatEvent, SeatEventHub } from './seat-events.ts';
 
 /** Events a viewer may fall behind by before we drop it; EventSource reconnects and gets a fresh snapshot. */
 const MAX_PENDING_EVENTS = 500;
+/** EventSource waits this long before reconnecting (sent with the first event). */
+const RETRY_MS = 2_000;
+/**
+ * A stream that reached its lifetime tells EventSource to come back after a
+ * random delay up to this: together with the lifetime's own jitter, the
+ * viewers of a busy show do not all reconnect (and read a snapshot) at once.
+ */
+const LIFETIME_RETRY_MAX_MS = 10_000;
+/** A stream lives between this share of the configured lifetime and all of it. */
+const LIFETIME_JITTER = 0.2;
+
+type StreamLimits = Pick<Config, 'sseMaxStreams' | 'sseMaxStreamsPerClient' | 'sseMaxLifetimeSeconds'>;
+
+/**
+ * Open streams, per process and per client address. A stream costs memory
+ * and a snapshot for as long as it is open, so an anonymous client may hold
+ * only a few (429), and a process only as many as it can feed (503: another
+ * process, or later). `take` counts a stream from before its snapshot is
+ * read until its connection closes, whoever closes it.
+ */
+function createStreamSlots(limits: StreamLimits): { take(client: string): () => void; count(): number } {
+  let total = 0;
+  const perClient = new Map<string, number>();
+  return {
+    take(client) {
+      const mine = perClient.get(client) ?? 0;
+      if (mine >= limits.sseMaxStreamsPerClient) {
+        throw new AppError(429, bookingErrors.tooManyStreams, undefined, 'streams_per_client');
+      }
+      if (total >= limits.sseMaxStreams) {
+        throw new AppError(503, bookingErrors.streamsFull, undefined, 'streams_per_process');
+      }
+      total++;
+      perClient.set(client, mine + 1);
+      let released = false;
+      return () => {
+        if (released) {
+          return;
+        }
+        released = true;
+        total--;
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left === 0) {
+          perClient.delete(client);
+        } else {
+          perClient.set(client, left);
+        }
+      };
+    },
+    count: () => total,
+  };
+}
 
 /**
  * `data` is JSON text built once and shared by every viewer (the snapshot of
@@ -35,7 +89,7 @@ async function readSnapshot(cache: LayoutCache, showId: number): Promise<string>
  * in the snapshot and in the buffer is harmless. A resync (the listener
  * reconnected) sends a fresh snapshot.
  */
-async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, send: (message: Outgoing) => void): Promise<() => void> {
+async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, send: (message: Outgoing) => void, end: () => void): Promise<() => void> {
   let buffered: HubMessage[] | undefined = [];
   let resyncing = false;
   const resync = async (): Promise<void> => {
@@ -57,6 +111,11 @@ async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, 
     if (message.type === 'show') {
       // The showtime changed under the viewer (cancelled, moved, re-priced, new seats): say so, then the seats as they are now.
       send({ event: 'show', data: JSON.stringify({ show_id: showId, status: message.status }) });
+      if (message.status === 'cancelled' || message.status === 'deleted') {
+        // Nothing will change any more: that was the last event.
+        end();
+        return;
+      }
       void resync().catch(() => undefined);
       return;
     }
@@ -86,9 +145,10 @@ async function watchShow(cache: LayoutCache, hub: SeatEventHub, showId: number, 
  * `snapshot` first (and again after any reconnect of ours), then one `seat`
  * event per change, from whichever server process made it.
  */
-export async function seatEventRoutes(app: FastifyInstance, { hub, cache }: { hub: SeatEventHub; cache: LayoutCache }): Promise<void> {
+export async function seatEventRoutes(app: FastifyInstance, { hub, cache, config }: { hub: SeatEventHub; cache: LayoutCache; config: StreamLimits }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const open = new Set<() => void>();
+  const slots = createStreamSlots(config);
   // Streams never end on their own; close them first so shutdown is not held up.
   app.addHook('preClose', async () => {
     for (const close of open) {
@@ -100,6 +160,8 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache }: { hu
     '/api/shows/:show_id/events',
     {
       sse: { kind: 'only', heartbeat: true },
+      // Fastify's automatic HEAD would run this handler and stream forever; the HEAD route below answers instead.
+      exposeHeadRoute: false,
       schema: {
         tags: ['booking'],
         summary: 'Live seat changes of a showtime (Server-Sent Events: snapshot, then seat events)',
@@ -108,20 +170,37 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache }: { hu
         response: {
           200: {
             description:
-              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when staff cancel or change the showtime (read it again). Never a user id.',
+              'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when staff cancel or change the showtime (read it again); after `cancelled` or `deleted` the stream ends. Streams end after SSE_MAX_LIFETIME_SECONDS (EventSource reconnects). Never a user id.',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
-          ...errorReplies(400, 404),
+          ...errorReplies(400, 404, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const showId = request.params.show_id;
-      await readSnapshot(cache, showId); // 404 before the stream opens; cached, so the snapshot below is free
-      reply.sse.keepAlive();
+      const release = slots.take(request.ip);
+      let unsubscribe: () => void;
+      try {
+        await readSnapshot(cache, showId); // 404 before the stream opens; cached, so the snapshot below is free
+        reply.sse.keepAlive();
+      } catch (error) {
+        release();
+        throw error;
+      }
       let nextId = 1;
       let pending = 0;
       const close = (): void => reply.sse.close();
+      /** Ends the stream once what is queued has gone out; the client reconnects after `retryMs`. */
+      const end = (retryMs: number): void => {
+        if (reply.sse.isConnected) {
+          // A block with only `retry:` dispatches no event (the plugin supports it; its types insist on data).
+          reply.sse
+            .send({ retry: retryMs } as unknown as SSEMessage)
+            .catch(() => undefined)
+            .finally(close);
+        }
+      };
       const send = (message: Outgoing): void => {
         if (!reply.sse.isConnected) {
           return;
@@ -135,16 +214,54 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache }: { hu
         // The first event also tells EventSource to reconnect after 2 s (it then gets a fresh snapshot).
         const id = nextId++;
         reply.sse
-          .send({ id: String(id), event: message.event, data: message.data, ...(id === 1 ? { retry: 2_000 } : {}) })
+          .send({ id: String(id), event: message.event, data: message.data, ...(id === 1 ? { retry: RETRY_MS } : {}) })
           .catch(() => close())
           .finally(() => pending--);
       };
-      const unsubscribe = await watchShow(cache, hub, showId, send);
+      // Once ended by a cancellation, EventSource may still come back: wait a minute (the web app closes it itself).
+      const endShow = (): void => end(60_000);
+      try {
+        unsubscribe = await watchShow(cache, hub, showId, send, endShow);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      // No stream lives forever (a viewer's address may change hands, a process may be draining): end it and
+      // let EventSource come back with a fresh snapshot, spread over time so a show's viewers do not return in one wave.
+      const lifetimeMs = config.sseMaxLifetimeSeconds * 1_000 * (1 - LIFETIME_JITTER * Math.random());
+      const lifetimeTimer = setTimeout(() => end(Math.round(RETRY_MS + Math.random() * (LIFETIME_RETRY_MAX_MS - RETRY_MS))), lifetimeMs);
+      lifetimeTimer.unref();
+      let finished = false;
+      const finish = (): void => {
+        if (!finished) {
+          finished = true;
+          clearTimeout(lifetimeTimer);
+          unsubscribe();
+          open.delete(close);
+          release();
+        }
+      };
       open.add(close);
-      reply.sse.onClose(() => {
-        unsubscribe();
-        open.delete(close);
-      });
+      reply.sse.onClose(finish);
+      if (!reply.sse.isConnected) {
+        // The client left while we were reading the snapshot, before onClose was registered.
+        finish();
+      }
+    },
+  );
+
+  // HEAD answers like GET without a body, and at once: a HEAD must never wait for a stream.
+  api.head(
+    '/api/shows/:show_id/events',
+    {
+      schema: {
+        hide: true,
+        params: ShowParams,
+      },
+    },
+    async (request, reply) => {
+      await readSnapshot(cache, request.params.show_id);
+      return reply.code(200).header('content-type', 'text/event-stream').header('cache-control', 'no-cache').send();
     },
   );
 }

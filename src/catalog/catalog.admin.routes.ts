@@ -31,7 +31,10 @@ const actor = (request: FastifyRequest): catalog.Actor => ({ userId: currentUser
  * Staff catalog endpoints (SPEC §6). `showtimeSeats` is the booking domain's
  * (app.ts passes it in): the only way a staff change locks or writes show_seats.
  */
-export async function catalogAdminRoutes(app: FastifyInstance, { db, showtimeSeats: seats }: { db: Database; showtimeSeats: ShowtimeSeats }): Promise<void> {
+export async function catalogAdminRoutes(
+  app: FastifyInstance,
+  { db, showtimeSeats: seats, maxSeatsPerHall }: { db: Database; showtimeSeats: ShowtimeSeats; maxSeatsPerHall: number },
+): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const staff = { tags: ['staff'], security: [{ bearer: [] }] };
   const failures = errorReplies(400, 401, 403, 404, 409);
@@ -48,7 +51,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db, showtimeSea
       schema: { ...staff, summary: 'Create a hall and its seats from rows', body: HallBody, response: { 201: Hall, ...failures } },
       onRequest: requireStaff,
     },
-    async (request, reply) => reply.code(201).send(await catalog.createHall(db, request.body, actor(request))),
+    async (request, reply) => reply.code(201).send(await catalog.createHall(db, request.body, actor(request), maxSeatsPerHall)),
   );
 
   api.post(
@@ -95,7 +98,7 @@ export async function catalogAdminRoutes(app: FastifyInstance, { db, showtimeSea
       },
       onRequest: requireStaff,
     },
-    async (request) => staffOps.updateHall(db, seats, request.params.id, request.body, actor(request)),
+    async (request) => staffOps.updateHall(db, seats, request.params.id, request.body, actor(request), maxSeatsPerHall),
   );
 
   api.patch(

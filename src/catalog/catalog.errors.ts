@@ -10,10 +10,15 @@ export const catalogErrors = {
   duplicateRow: (row: string) => `Row ${row} appears more than once; give each row a unique label.`,
   gapOutsideRow: (row: string, gap: number, seats: number) =>
     `Row ${row} has ${seats} seats, so gaps_after cannot contain ${gap}; an aisle goes after seat 1 to ${seats - 1}.`,
+  tooManySeats: (field: string, seats: number, max: number) =>
+    `${field} add up to ${seats} seats, but a hall may have at most ${max} (MAX_SEATS_PER_HALL); use fewer or shorter rows.`,
   seatKindOutsideRow: (row: string, number: number, seats: number) => `Row ${row} has ${seats} seats, so it has no seat ${number} in seat_kinds.`,
   startsInPast: 'starts_at must be in the future.',
   currencyMismatch: 'price and premium_price must be in the same currency.',
   unknownTimeZone: (zone: string) => `time_zone "${zone}" is not a known IANA time zone name, e.g. "Europe/Berlin".`,
+  timeZoneUnknownToDatabase: (zone: string, current: string | undefined) =>
+    `time_zone "${zone}" is not a time zone PostgreSQL knows; ${current === undefined ? 'use a current IANA name, e.g. "Europe/Berlin"' : `use its current IANA name, "${current}"`}.`,
+  fixedOffsetTimeZone: (zone: string) => `time_zone "${zone}" is a fixed offset; use the IANA name of the venue's place instead, e.g. "Asia/Karachi".`,
   hallPriceCurrency: (currency: string) => `default_price must be in the venue's currency, ${currency}.`,
 
   // Staff changes (catalog.staff.service.ts).

@@ -80,6 +80,12 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
 
 const venueColumns = ['id', 'name', 'city', 'time_zone', 'currency', 'default_price_amount'] as const;
 
+/** Whether PostgreSQL's own time zone database has this exact name, as `AT TIME ZONE` will read it. */
+export async function isTimeZoneInDatabase(db: Db, zone: string): Promise<boolean> {
+  const { rows } = await sql`SELECT 1 FROM pg_timezone_names WHERE name = ${zone}`.execute(db);
+  return rows.length > 0;
+}
+
 export function insertVenue(db: Db, venue: { name: string; city: string; time_zone: string; currency: string; default_price_amount: number }) {
   return db.insertInto('venues').values(venue).returning(venueColumns).executeTakeFirstOrThrow();
 }

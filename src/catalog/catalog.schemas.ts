@@ -162,7 +162,8 @@ export const ListQuery = Type.Object(PageQuery);
 export type ListQuery = Static<typeof ListQuery>;
 export const ShowtimesQuery = Type.Object({
   ...PageQuery,
-  date: Type.Optional(Type.String({ format: 'date', description: 'a calendar day in the venue’s time zone, YYYY-MM-DD' })),
+  // The format accepts year 0, which PostgreSQL's date does not (ajv-formats' formatMinimum keyword).
+  date: Type.Optional(Type.String({ format: 'date', formatMinimum: '0001-01-01', description: 'a calendar day in the venue’s time zone, YYYY-MM-DD' })),
   city: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   movie_id: Type.Optional(Id()),
   venue_id: Type.Optional(Id()),

@@ -1,4 +1,5 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { DEFAULT_MAX_SEATS_PER_HALL } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { isExclusionViolation, isUniqueViolation } from '../db/pg-errors.ts';
 import type { DB } from '../db/schema.ts';
@@ -29,13 +30,44 @@ const system: Actor = { userId: null };
 
 const DEFAULT_PRICE: Money = { amount: 1000, currency: 'EUR' };
 
-export function isKnownTimeZone(zone: string): boolean {
+/** The zone's canonical name to Node's ICU (what the web app's Intl reads), or undefined when ICU does not know it. */
+function icuTimeZone(zone: string): string | undefined {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Why a venue time zone is refused, as far as Node alone can tell: ICU does
+ * not know it, or it is a fixed offset such as "+05:00". PostgreSQL reads an
+ * offset as a POSIX zone, where east of Greenwich is negative, the opposite of
+ * ISO 8601 and of the browser's Intl: the server's `date` listing and the web
+ * app would put the same show ten hours apart.
+ */
+export function timeZoneProblem(zone: string): string | undefined {
+  const canonical = icuTimeZone(zone);
+  if (canonical === undefined) {
+    return catalogErrors.unknownTimeZone(zone);
+  }
+  return /^[+-]\d/.test(canonical) ? catalogErrors.fixedOffsetTimeZone(zone) : undefined;
+}
+
+/**
+ * `timeZoneProblem`, and PostgreSQL must know the exact name too: ICU still
+ * reads names the tz database dropped ("US/Pacific-New") and names in any
+ * case, which `AT TIME ZONE` refuses, so one such venue made every public
+ * date listing fail.
+ */
+export async function venueTimeZoneProblem(db: Kysely<DB>, zone: string): Promise<string | undefined> {
+  const problem = timeZoneProblem(zone);
+  if (problem !== undefined || (await queries.isTimeZoneInDatabase(db, zone))) {
+    return problem;
+  }
+  const current = icuTimeZone(zone);
+  const known = current !== undefined && current !== zone && (await queries.isTimeZoneInDatabase(db, current));
+  return catalogErrors.timeZoneUnknownToDatabase(zone, known ? current : undefined);
 }
 
 // ── replies ────────────────────────────────────────────────────────────────
@@ -112,8 +144,9 @@ export async function createVenue(db: Database, body: VenueBody, actor: Actor = 
 
 export async function createVenueInTransaction(trx: Transaction<DB>, body: VenueBody, actor: Actor = system): Promise<Venue> {
   const timeZone = body.time_zone ?? 'UTC';
-  if (!isKnownTimeZone(timeZone)) {
-    throw badRequest(catalogErrors.unknownTimeZone(timeZone));
+  const zoneProblem = await venueTimeZoneProblem(trx, timeZone);
+  if (zoneProblem !== undefined) {
+    throw badRequest(zoneProblem);
   }
   const price = body.default_price ?? DEFAULT_PRICE;
   const venue = await queries.insertVenue(trx, {
@@ -127,12 +160,18 @@ export async function createVenueInTransaction(trx: Transaction<DB>, body: Venue
   return toVenue(venue);
 }
 
-export async function createHall(db: Database, body: HallBody, actor: Actor = system): Promise<Hall> {
-  return inStaffTransaction(db, (trx) => createHallInTransaction(trx, body, actor));
+/** `maxSeats` is MAX_SEATS_PER_HALL: the routes pass the configured one; seed, tests and bench make small halls. */
+export async function createHall(db: Database, body: HallBody, actor: Actor = system, maxSeats = DEFAULT_MAX_SEATS_PER_HALL): Promise<Hall> {
+  return inStaffTransaction(db, (trx) => createHallInTransaction(trx, body, actor, maxSeats));
 }
 
-export async function createHallInTransaction(trx: Transaction<DB>, body: HallBody, actor: Actor = system): Promise<Hall> {
-  const seats = planSeats(body.rows);
+export async function createHallInTransaction(
+  trx: Transaction<DB>,
+  body: HallBody,
+  actor: Actor = system,
+  maxSeats = DEFAULT_MAX_SEATS_PER_HALL,
+): Promise<Hall> {
+  const seats = planSeats(body.rows, maxSeats);
   const venue = await queries.findVenue(trx, body.venue_id);
   if (venue === undefined) {
     throw notFound(catalogErrors.venueNotFound);

@@ -20,7 +20,7 @@ import type {
   Venue,
   VenuePatch,
 } from './catalog.schemas.ts';
-import { getHall, getShowtime, inStaffTransaction, isKnownTimeZone, toVenue, type Actor } from './catalog.service.ts';
+import { getHall, getShowtime, inStaffTransaction, toVenue, venueTimeZoneProblem, type Actor } from './catalog.service.ts';
 import { planSeats, type PlannedSeat } from './seat-map.ts';
 
 /**
@@ -90,8 +90,9 @@ async function deleteShowtimesUnder(
 
 export async function updateVenue(db: Database, id: number, patch: VenuePatch, actor: Actor): Promise<Venue> {
   assertSomethingToChange(patch);
-  if (patch.time_zone !== undefined && !isKnownTimeZone(patch.time_zone)) {
-    throw badRequest(catalogErrors.unknownTimeZone(patch.time_zone));
+  const zoneProblem = patch.time_zone === undefined ? undefined : await venueTimeZoneProblem(db, patch.time_zone);
+  if (zoneProblem !== undefined) {
+    throw badRequest(zoneProblem);
   }
   return inStaffTransaction(db, async (trx) => {
     const venue = await queries.lockVenue(trx, id);
@@ -144,9 +145,17 @@ const sameSeats = (a: readonly PlannedSeat[], b: readonly PlannedSeat[]): boolea
   return a.length === b.length && b.every((seat) => keys.has(key(seat)));
 };
 
-export async function updateHall(db: Database, seats: ShowtimeSeats, id: number, patch: HallPatch, actor: Actor): Promise<Hall> {
+/** `maxSeats` is MAX_SEATS_PER_HALL: new rows may describe at most that many seats. */
+export async function updateHall(
+  db: Database,
+  seats: ShowtimeSeats,
+  id: number,
+  patch: HallPatch,
+  actor: Actor,
+  maxSeats: number,
+): Promise<Hall> {
   assertSomethingToChange(patch);
-  const planned = patch.rows === undefined ? undefined : planSeats(patch.rows);
+  const planned = patch.rows === undefined ? undefined : planSeats(patch.rows, maxSeats);
   return translatingConflicts(() =>
     inStaffTransaction(db, async (trx) => {
       const hall = await queries.lockHall(trx, id);

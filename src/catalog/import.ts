@@ -13,10 +13,11 @@ import {
   createShowtimeInTransaction,
   createVenueInTransaction,
   inStaffTransaction,
-  isKnownTimeZone,
+  timeZoneProblem,
+  venueTimeZoneProblem,
   type Actor,
 } from './catalog.service.ts';
-import { planSeats } from './seat-map.ts';
+import { assertHallSize, planSeats } from './seat-map.ts';
 
 /*
  * `boxoffice import --file cinema.json`: a whole venue (halls with seat maps,
@@ -249,6 +250,8 @@ export type CinemaPlan = {
   document: CinemaFile;
   timeZone: string;
   seats: number;
+  /** MAX_SEATS_PER_HALL the halls were checked against, and are written with. */
+  maxSeatsPerHall: number;
   showtimes: PlannedShowtime[];
 };
 
@@ -298,9 +301,10 @@ function assertUnique(list: string, field: string, values: readonly (string | un
 /**
  * Parses and checks a cinema file: its JSON, the schema (the first problem,
  * by JSON path), unique hall names and movie keys, every reference, every
- * seat map, one currency throughout, and start times in the future.
+ * seat map (each at most `maxSeatsPerHall` seats), one currency throughout,
+ * and start times in the future.
  */
-export function planCinemaImport(text: string, source: string, now = new Date()): CinemaPlan {
+export function planCinemaImport(text: string, source: string, maxSeatsPerHall: number, now = new Date()): CinemaPlan {
   let document: unknown;
   try {
     document = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -314,16 +318,19 @@ export function planCinemaImport(text: string, source: string, now = new Date())
   const movies = file.movies ?? [];
 
   const timeZone = file.venue.time_zone ?? 'UTC';
-  if (!isKnownTimeZone(timeZone)) {
-    throw badRequest(`venue.${catalogErrors.unknownTimeZone(timeZone)}`);
+  const zoneProblem = timeZoneProblem(timeZone);
+  if (zoneProblem !== undefined) {
+    throw badRequest(`venue.${zoneProblem}`);
   }
   assertUnique('halls', 'name', file.halls.map((h) => h.name), 'each hall needs a name of its own');
   assertUnique('movies', 'key', movies.map((m) => m.key), 'each movie needs a key of its own');
 
   let seats = 0;
   for (const [index, hall] of file.halls.entries()) {
+    // Checked here, with the hall's name, before its seats are planned.
+    assertHallSize(hall.rows, maxSeatsPerHall, `halls[${index}] ("${hall.name}").rows`);
     try {
-      seats += planSeats(hall.rows).length;
+      seats += planSeats(hall.rows, maxSeatsPerHall).length;
     } catch (error) {
       throw error instanceof AppError ? badRequest(`halls[${index}].rows: ${error.detail}`) : error;
     }
@@ -367,7 +374,7 @@ export function planCinemaImport(text: string, source: string, now = new Date())
       premiumPrice: show.premium_price,
     };
   });
-  return { document: file, timeZone, seats, showtimes };
+  return { document: file, timeZone, seats, maxSeatsPerHall, showtimes };
 }
 
 // ── the write: one transaction ─────────────────────────────────────────────
@@ -414,10 +421,15 @@ export async function importCinema(db: Database, seats: ShowtimeSeats, plan: Cin
   const { venue: venueBody, halls, movies = [] } = plan.document;
   // The staff write lock, like every catalog write: an import never interleaves with another staff change.
   return inStaffTransaction(db, async (trx) => {
+    // What only PostgreSQL can tell (planCinemaImport checked the rest), named like the file's other problems.
+    const zoneProblem = await venueTimeZoneProblem(trx, plan.timeZone);
+    if (zoneProblem !== undefined) {
+      throw badRequest(`venue.${zoneProblem}`);
+    }
     const venue = await step('venue', () => createVenueInTransaction(trx, venueBody, actor));
     const hallIds: number[] = [];
     for (const [index, hall] of halls.entries()) {
-      const created = await step(`halls[${index}] ("${hall.name}")`, () => createHallInTransaction(trx, { ...hall, venue_id: venue.id }, actor));
+      const created = await step(`halls[${index}] ("${hall.name}")`, () => createHallInTransaction(trx, { ...hall, venue_id: venue.id }, actor, plan.maxSeatsPerHall));
       hallIds.push(created.id);
     }
     const movieIds: number[] = [];

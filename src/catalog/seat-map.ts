@@ -5,12 +5,27 @@ import type { RowSpec, SeatKind } from './catalog.schemas.ts';
 /** One physical seat as stored: label, number, kind and grid position (x across, y from the screen). */
 export type PlannedSeat = { row: string; number: number; kind: SeatKind; x: number; y: number };
 
+/** How many seats `rows` describe. */
+export const countSeats = (rows: readonly RowSpec[]): number => rows.reduce((sum, spec) => sum + spec.seats, 0);
+
 /**
- * Turns a hall's rows into seats. Rows are listed from the screen backwards
- * (y = index); seats are numbered from 1, and each aisle after seat n shifts
+ * Refuses a seat map of more than `maxSeats` seats (MAX_SEATS_PER_HALL), before
+ * any seat is planned or written. `field` names the rows in the reply.
+ */
+export function assertHallSize(rows: readonly RowSpec[], maxSeats: number, field = 'rows'): void {
+  const seats = countSeats(rows);
+  if (seats > maxSeats) {
+    throw badRequest(catalogErrors.tooManySeats(field, seats, maxSeats));
+  }
+}
+
+/**
+ * Turns a hall's rows into seats (at most `maxSeats` of them). Rows are
+ * listed from the screen backwards (y = index); seats are numbered from 1, and each aisle after seat n shifts
  * the seats behind it one grid column right, so a UI can draw the aisle.
  */
-export function planSeats(rows: readonly RowSpec[]): PlannedSeat[] {
+export function planSeats(rows: readonly RowSpec[], maxSeats: number): PlannedSeat[] {
+  assertHallSize(rows, maxSeats);
   const seen = new Set<string>();
   const seats: PlannedSeat[] = [];
   for (const [y, spec] of rows.entries()) {

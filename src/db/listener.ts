@@ -29,7 +29,28 @@ export type Listener = {
 
 const FLUSH_CHANNEL = 'boxoffice_flush';
 
-export function startListener(config: pg.ClientConfig, channels: readonly string[], log: Logger): Listener {
+export type ListenerOptions = {
+  /**
+   * How often the connection is pinged, and how long a ping may go
+   * unanswered before the connection is taken for dead.
+   */
+  pingIntervalMs: number;
+};
+
+/**
+ * A LISTEN connection only ever receives, so a connection that died without
+ * a FIN or RST (a NAT or firewall forgot it, the database host vanished, a
+ * network partition) looks exactly like a quiet one: no error, and every
+ * change missed for good. Two guards: TCP keepalive (the kernel notices a
+ * peer that stopped answering after some minutes), and our own ping, a
+ * `SELECT 1` that must come back within `pingIntervalMs` (a peer whose
+ * kernel still ACKs but whose backend is gone or stuck). A failed ping
+ * destroys the socket, and the usual reconnect follows: `onReconnect`
+ * handlers read their state again, so viewers get a fresh snapshot.
+ */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+
+export function startListener(config: pg.ClientConfig, channels: readonly string[], log: Logger, options: ListenerOptions = { pingIntervalMs: 10_000 }): Listener {
   const handlers = new Map<string, ((payload: string) => void)[]>();
   const reconnectHandlers: (() => void)[] = [];
   const flushes = new Map<string, () => void>();
@@ -39,12 +60,44 @@ export function startListener(config: pg.ClientConfig, channels: readonly string
   let readyResolve: (() => void) | undefined;
   let readyPromise = new Promise<void>((resolve) => (readyResolve = resolve));
   let everConnected = false;
+  let pingTimer: NodeJS.Timeout | undefined;
+
+  const ping = async (): Promise<void> => {
+    const current = client;
+    if (current === undefined || closed) {
+      return;
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      current.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), options.pingIntervalMs))),
+    ]);
+    clearTimeout(timeout);
+    if (!answered && client === current && !closed) {
+      log.warn({ timeoutMs: options.pingIntervalMs }, 'the notification listener did not answer a ping; dropping its connection and reconnecting');
+      // end() would wait for the peer to answer our goodbye, which a half-open peer never does.
+      current.connection.stream.destroy();
+    }
+  };
+  const schedulePing = (): void => {
+    pingTimer = setTimeout(() => {
+      void ping().finally(() => {
+        if (!closed) {
+          schedulePing();
+        }
+      });
+    }, options.pingIntervalMs);
+    pingTimer.unref();
+  };
 
   const connect = async (attempt: number): Promise<void> => {
     if (closed) {
       return;
     }
-    const next = new pg.Client(config);
+    const next = new pg.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: config.keepAliveInitialDelayMillis ?? KEEPALIVE_INITIAL_DELAY_MS });
     next.on('notification', ({ channel, payload = '' }) => {
       if (channel === FLUSH_CHANNEL) {
         flushes.get(payload)?.();
@@ -92,6 +145,7 @@ export function startListener(config: pg.ClientConfig, channels: readonly string
   };
 
   void connect(0);
+  schedulePing();
 
   return {
     on(channel, handler) {
@@ -119,6 +173,7 @@ export function startListener(config: pg.ClientConfig, channels: readonly string
     async close() {
       closed = true;
       clearTimeout(retryTimer);
+      clearTimeout(pingTimer);
       handlers.clear();
       const current = client;
       client = undefined;

@@ -6,6 +6,7 @@ import * as bookingCore from './migrations/0001_booking_core.ts';
 import * as catalogPricesOperations from './migrations/0002_catalog_prices_operations.ts';
 import * as oneRoundTripSeatWrites from './migrations/0003_one_round_trip_seat_writes.ts';
 import * as groupCommitSeatWrites from './migrations/0004_group_commit_seat_writes.ts';
+import * as loginFailures from './migrations/0005_login_failures.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_catalog_prices_operations': catalogPricesOperations,
   '0003_one_round_trip_seat_writes': oneRoundTripSeatWrites,
   '0004_group_commit_seat_writes': groupCommitSeatWrites,
+  '0005_login_failures': loginFailures,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

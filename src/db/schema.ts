@@ -105,6 +105,14 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+/** Failed logins per window (migration 0005); see src/accounts/login-limits.ts. */
+export interface LoginFailuresTable {
+  scope: 'address' | 'username';
+  subject: string;
+  failures: number;
+  window_ends_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -116,6 +124,7 @@ export interface DB {
   show_seats: ShowSeatsTable;
   bookings: BookingsTable;
   audit_log: AuditLogTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError, RetryLaterError } from '../shared/errors.ts';
 import { describeValidationError } from './validation.ts';
 
 export const httpErrors = {
@@ -92,7 +92,9 @@ export function errorHandler(error: FastifyError | AppError, request: FastifyReq
   } else {
     request.log.debug({ status, detail: body.detail }, 'request rejected');
   }
-  if (status === 503) {
+  if (error instanceof RetryLaterError) {
+    reply.header('retry-after', String(error.retryAfterSeconds));
+  } else if (status === 503) {
     reply.header('retry-after', '5');
   }
   return reply.code(status).type('application/json; charset=utf-8').send(body);

@@ -1,10 +1,36 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { poolStats, type Database } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
 
 /** The label of requests no route matched (404, 405): raw URLs would make one time series per typo. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+export const metricsErrors = {
+  tokenMissing: 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>" to read /metrics.',
+  notLoopback: '/metrics is served only to this machine (127.0.0.1 or ::1) when METRICS_TOKEN is unset; set METRICS_TOKEN to scrape it from elsewhere.',
+} as const;
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Both hashed to one length first, so the comparison takes the same time whatever the guess. */
+function hasToken(request: FastifyRequest, token: string): boolean {
+  const match = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
+}
+
+/**
+ * The peer is this machine and no proxy relayed the request: a reverse proxy
+ * on the same host connects from loopback too, but adds X-Forwarded-For or
+ * Forwarded (behind one that does not, set METRICS_TOKEN). The socket's own
+ * address, never request.ip, which TRUST_PROXY may take from a header.
+ */
+function fromLoopbackDirectly(request: FastifyRequest): boolean {
+  const peer = request.raw.socket.remoteAddress ?? '';
+  const loopback = peer === '::1' || /^(?:::ffff:)?127\./.test(peer);
+  return loopback && request.headers['x-forwarded-for'] === undefined && request.headers.forwarded === undefined;
+}
 
 /** What the domains report after their transaction committed (STYLE §6); nothing here knows a domain. */
 export type Metrics = {
@@ -19,7 +45,7 @@ export type Metrics = {
  * own: tests build several apps in one process, and prom-client's global
  * registry would mix their numbers and refuse the second registration.
  */
-export async function registerMetrics(app: FastifyInstance, { db }: { db: Database }): Promise<Metrics> {
+export async function registerMetrics(app: FastifyInstance, { db, token }: { db: Database; token: string | undefined }): Promise<Metrics> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -84,9 +110,17 @@ export async function registerMetrics(app: FastifyInstance, { db }: { db: Databa
     registry.clear();
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  // Metrics name routes, counts and process internals: not for every visitor (docs/operations.md).
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (token !== undefined && !hasToken(request, token)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw new AppError(401, metricsErrors.tokenMissing);
+    }
+    if (token === undefined && !fromLoopbackDirectly(request)) {
+      throw new AppError(403, metricsErrors.notLoopback);
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 
   return {
     seatsHeld: (count) => holds.inc(count),

@@ -18,13 +18,36 @@ export function requestId(request: IncomingMessage): string {
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/**
+ * The web app is Vite's build: its own scripts, styles and modules, JSON
+ * from /api and event streams from the same origin. Nothing inline (React's
+ * `style` props go through the CSSOM, which style-src does not govern), no
+ * eval, no other origin, no framing. No upgrade-insecure-requests: the
+ * server speaks plain HTTP, and a visitor on http://192.168.x.x:3000 would
+ * get every asset upgraded to an https that is not there.
+ */
+export const WEB_APP_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  manifestSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+} as const;
+
 export async function registerSecurity(app: FastifyInstance, rateLimits: RateLimits): Promise<void> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   await app.register(helmet, {
-    // The API serves JSON only; the docs UI and web app need their own inline assets.
-    contentSecurityPolicy: false,
+    // For every answer; /docs replaces it with its own (registerOpenApi).
+    contentSecurityPolicy: { useDefaults: false, directives: WEB_APP_CSP },
     crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);

@@ -42,29 +42,54 @@ function nonDecimalInteger(data: unknown, fields: readonly string[]): ErrorObjec
   return undefined;
 }
 
-/** PostgreSQL text cannot hold U+0000; a string carrying one is a 400 here, not a 500 in SQL. */
-function nulCharacter(data: unknown, path = ''): ErrorObject | undefined {
-  if (typeof data === 'string') {
-    return data.includes('\u0000') ? { keyword: 'nulCharacter', instancePath: path, schemaPath: '', params: {} } : undefined;
-  }
-  if (typeof data === 'object' && data !== null) {
-    for (const [key, value] of Object.entries(data)) {
-      const found = nulCharacter(value, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
-      if (found !== undefined) {
-        return found;
+/** Deeper than any body the API defines (a hall's `rows[i].gaps_after[j]` is four levels). */
+export const MAX_BODY_DEPTH = 32;
+
+const pointer = (path: string, key: string) => `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+/**
+ * One walk over a parsed body, before the schema sees it: a body nested deeper
+ * than MAX_BODY_DEPTH is refused whole (unknown fields are not in any schema,
+ * so nothing else bounds them), and the first string carrying U+0000, which
+ * PostgreSQL text cannot hold, is remembered to report once the schema
+ * accepts the body. An explicit stack, not recursion: the depth a client
+ * sends must never become the depth of our call stack.
+ */
+function scanBody(data: unknown): { tooDeep?: ErrorObject; nul?: ErrorObject } {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: '', depth: 0 }];
+  let nul: ErrorObject | undefined;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value === 'string') {
+      if (nul === undefined && value.includes('\u0000')) {
+        nul = { keyword: 'nulCharacter', instancePath: path, schemaPath: '', params: {} };
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= MAX_BODY_DEPTH) {
+        return { tooDeep: { keyword: 'maxDepth', instancePath: '', schemaPath: '', params: { limit: MAX_BODY_DEPTH } } };
+      }
+      // Pushed last to first, so the first NUL found is the first in the document.
+      const entries: [string, unknown][] = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        stack.push({ value: child, path: pointer(path, key), depth: depth + 1 });
       }
     }
   }
-  return undefined;
+  return nul === undefined ? {} : { nul };
 }
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
   const strictIntegers = httpPart === 'body' ? [] : integerProperties(schema);
   const checked: Validator = (data) => {
+    const { tooDeep, nul } = scanBody(data);
+    if (tooDeep !== undefined) {
+      checked.errors = [tooDeep];
+      return false;
+    }
     const malformed = nonDecimalInteger(data, strictIntegers);
     if (malformed === undefined && validate(data)) {
-      const nul = nulCharacter(data);
       checked.errors = nul === undefined ? null : [nul];
       return nul === undefined;
     }
@@ -126,6 +151,12 @@ export function describeValidationError(error: ErrorObject, context: string | un
       return `${subject} must not contain duplicates.`;
     case 'nulCharacter':
       return `${subject} must not contain the NUL character (\\u0000).`;
+    case 'maxDepth':
+      return `${subject} is nested too deeply (more than ${String(params['limit'])} levels); send a flatter JSON document.`;
+    case 'formatMinimum':
+      return `${subject} must be ${String(params['limit'])} or later.`;
+    case 'formatMaximum':
+      return `${subject} must be ${String(params['limit'])} or earlier.`;
     case 'pattern':
       return description === undefined ? `${subject} has an invalid format.` : `${subject} must be ${description}.`;
     case 'format':

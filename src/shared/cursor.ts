@@ -24,11 +24,30 @@ export function decodeCursor<T extends readonly (string | number)[]>(cursor: str
 export const isIdKey = (value: unknown): value is [number] =>
   Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]) && (value[0] as number) >= 0 && (value[0] as number) <= 2_147_483_647;
 
+const utcTimestamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?Z$/;
+
+/**
+ * A UTC timestamp in the one form our cursors carry (`toISOString()`, or
+ * PostgreSQL's to the microsecond), on a day and at a time that exist, in the
+ * years 1–9999. `Date.parse` is no test: it reads "1" as 2001, rolls 30
+ * February over to March, and accepts year 0 and year 275760, which
+ * PostgreSQL refuses, so the query would fail instead of the request.
+ */
+function isUtcTimestamp(value: string): boolean {
+  const match = utcTimestamp.exec(value);
+  const seconds = match?.[1];
+  if (seconds === undefined || seconds.startsWith('0000')) {
+    return false;
+  }
+  const date = new Date(`${seconds}Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 19) === seconds;
+}
+
 export const isTimeIdKey = (value: unknown): value is [string, number] =>
   Array.isArray(value) &&
   value.length === 2 &&
   typeof value[0] === 'string' &&
-  !Number.isNaN(Date.parse(value[0])) &&
+  isUtcTimestamp(value[0]) &&
   Number.isInteger(value[1]) &&
   (value[1] as number) >= 0 &&
   (value[1] as number) <= 2_147_483_647;

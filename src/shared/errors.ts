@@ -20,6 +20,17 @@ export class AppError extends Error {
   }
 }
 
+/** A refusal that says when to come back: the answer carries `Retry-After` (429 rate limited, 503 overloaded). */
+export class RetryLaterError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(status: 429 | 503, detail: string, retryAfterSeconds: number) {
+    super(status, detail);
+    this.name = 'RetryLaterError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
 export const notFound = (detail: string): AppError => new AppError(404, detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>, code?: string): AppError =>
   new AppError(409, detail, extra, code);

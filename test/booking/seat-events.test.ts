@@ -115,16 +115,14 @@ describe('GET /api/shows/{show_id}/events', () => {
     expect(snapshot.data.seats.map((s: any) => s.status)).toEqual(['booked', 'available', 'booked']);
   });
 
-  it('when staff cancel the showtime, then viewers hear a show event, then a snapshot', async () => {
+  it('when staff cancel the showtime, then viewers hear a show event, their last (the stream then ends: event-stream-limits.test.ts)', async () => {
     const staff = await createUser(app.db, { staff: true });
     const show = await createShow(app.db, { rows: 1, seatsPerRow: 2 });
     await post('/api/hold-seat/', { show_id: show.showId, seat_id: show.seatIds[0] }, alice);
     const stream = await watch(app.baseUrl, show.showId);
-    const snapshotsBefore = stream.events.filter((e) => e.event === 'snapshot').length;
     expect((await post(`/api/admin/showtimes/${show.showId}/cancel`, undefined, staff)).status).toBe(200);
     const cancelled = await stream.next((e) => e.event === 'show');
     expect(cancelled.data).toEqual({ show_id: show.showId, status: 'cancelled' });
-    await expect.poll(() => stream.events.filter((e) => e.event === 'snapshot').length).toBe(snapshotsBefore + 1);
   });
 
   it('when staff re-price the showtime or change its seat map, then viewers are told to read it again', async () => {

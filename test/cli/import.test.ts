@@ -1,40 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../setup/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../setup/database.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/boxoffice.js');
 const exampleFile = path.join(root, 'examples/cinema.json');
-
-type Finished = { code: number | null; stdout: string; stderr: string };
-
-/** `bin/boxoffice.js …args` as a child process, with DATABASE_URL pointing at this file's database. */
-function runCli(args: string[], databaseUrl: string): Promise<Finished> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
-  for (const name of ['DATA_DIR', 'LOG_LEVEL', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'NODE_OPTIONS']) {
-    delete env[name];
-  }
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // 'close' waits for stdio to drain, so the output is complete.
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`boxoffice ${args.join(' ')} did not exit within 30 s: ${stdout}${stderr}`));
-    }, 30_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 
@@ -277,6 +250,20 @@ describe('boxoffice import', { timeout: 60_000 }, () => {
       /^boxoffice: halls\[2\]\.rows: Row A has 12 seats, so gaps_after cannot contain 12/,
     ],
     [
+      'a hall of 100,000 seats',
+      (c) => {
+        c.halls[1]!.rows = Array.from({ length: 200 }, (_, i) => ({ row: `R${i + 1}`, seats: 500 }));
+      },
+      /^boxoffice: halls\[1\] \("Screen 2"\)\.rows add up to 100000 seats, but a hall may have at most 5000 \(MAX_SEATS_PER_HALL\); use fewer or shorter rows\.$/,
+    ],
+    [
+      'a hall one seat over MAX_SEATS_PER_HALL',
+      (c) => {
+        c.halls[2]!.rows = [...Array.from({ length: 10 }, (_, i) => ({ row: `R${i + 1}`, seats: 500 })), { row: 'Z', seats: 1 }];
+      },
+      /^boxoffice: halls\[2\] \("Screen 3"\)\.rows add up to 5001 seats, but a hall may have at most 5000 \(MAX_SEATS_PER_HALL\); use fewer or shorter rows\.$/,
+    ],
+    [
       'two currencies',
       (c) => {
         c.showtimes[9]!['price'] = { amount: 1500, currency: 'EUR' };
@@ -319,6 +306,29 @@ describe('boxoffice import', { timeout: 60_000 }, () => {
     expect(lines(exit.stderr)).toHaveLength(1);
     expect(exit.stderr.trim()).toMatch(message);
     expect(await rowCounts(database)).toEqual(before);
+  });
+
+  it('when MAX_SEATS_PER_HALL is set lower than a hall of the file, then exit 1 with one line naming that hall and the limit, and nothing is written', async () => {
+    const before = await rowCounts(database);
+    const exit = await runCli(['import', '--file', exampleFile], database.url, { MAX_SEATS_PER_HALL: '250' });
+    expect(exit.code).toBe(1);
+    expect(exit.stdout).toBe('');
+    expect(lines(exit.stderr)).toEqual([
+      'boxoffice: halls[0] ("Screen 1").rows add up to 286 seats, but a hall may have at most 250 (MAX_SEATS_PER_HALL); use fewer or shorter rows.',
+    ]);
+    expect(await rowCounts(database)).toEqual(before);
+  });
+
+  it('when MAX_SEATS_PER_HALL is set higher than the default, then a hall of that many seats is imported', async () => {
+    const file = path.join(dir, 'big-hall.json');
+    const rows = Array.from({ length: 11 }, (_, i) => ({ row: `R${i + 1}`, seats: 500 }));
+    await writeFile(file, JSON.stringify({ venue: { name: 'Grand Arena', city: 'Leeds' }, halls: [{ name: 'Dome', rows }] }));
+    const exit = await runCli(['import', '--file', file], database.url, { MAX_SEATS_PER_HALL: '5500' });
+    expect(exit.stderr).toBe('');
+    expect(lines(exit.stdout)).toEqual(['Imported "Grand Arena": 1 hall (5500 seats), 0 movies, 0 showtimes.']);
+    const seats = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM seats s JOIN halls h ON h.id = s.hall_id WHERE h.name = 'Dome'`.execute(database.db);
+    expect(seats.rows[0]!.n).toBe(5500);
   });
 
   it('when the file is not JSON, then exit 1 with one line saying so, and nothing is written', async () => {

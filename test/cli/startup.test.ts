@@ -140,8 +140,11 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
     const [pid, , , port] = readFileSync(path.join(clusterDir(), 'postmaster.pid'), 'utf8').split('\n');
     return { pid: Number(pid), port: Number(port) };
   }
-  // The embedded server's fixed loopback-only credentials (src/db/embedded.ts).
-  const embeddedUrl = (port: number) => `postgres://postgres:boxoffice@127.0.0.1:${port}/boxoffice`;
+  // The app role's random password, kept in DATA_DIR on first start (src/db/embedded.ts).
+  const embeddedUrl = (port: number) => {
+    const { owner } = JSON.parse(readFileSync(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as { owner: string };
+    return `postgres://boxoffice:${encodeURIComponent(owner)}@127.0.0.1:${port}/boxoffice`;
+  };
 
   async function counts(port: number) {
     const client = new pg.Client({ connectionString: embeddedUrl(port) });
@@ -450,11 +453,11 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       await client.connect();
       try {
         const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }]);
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
-        expect(tables.rows.map((r) => r.table_name)).toEqual(['audit_log', 'bookings', 'halls', 'movies', 'seats', 'sessions', 'show_seats', 'showtimes', 'users', 'venues']);
+        expect(tables.rows.map((r) => r.table_name)).toEqual(['audit_log', 'bookings', 'halls', 'login_failures', 'movies', 'seats', 'sessions', 'show_seats', 'showtimes', 'users', 'venues']);
         const extensions = await client.query("SELECT extname FROM pg_extension WHERE extname = 'btree_gist'");
         expect(extensions.rowCount).toBe(1);
       } finally {

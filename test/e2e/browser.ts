@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Config } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -38,6 +38,23 @@ export async function startAppAndBrowser(overrides: Partial<Config> = {}): Promi
 
 type ContextOptions = { width?: number; height?: number; mobile?: boolean };
 
+/** Chromium's console line for anything the Content-Security-Policy blocked ("Refused to load the script …"). */
+const CSP_VIOLATION = /Refused to|Content Security Policy/i;
+
+/** Collects, from every page the context opens, the console lines saying the CSP blocked something. */
+export function watchCspViolations(context: BrowserContext): string[] {
+  const violations: string[] = [];
+  const watch = (page: Page) =>
+    page.on('console', (message) => {
+      if (CSP_VIOLATION.test(message.text())) {
+        violations.push(`${page.url()}: ${message.text()}`);
+      }
+    });
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return violations;
+}
+
 /**
  * One app and one Chromium per test file, a fresh context per `open()`: the
  * hooks close every context after each test and the browser and app after the
@@ -46,12 +63,17 @@ type ContextOptions = { width?: number; height?: number; mobile?: boolean };
 export function browserSuite(overrides: Partial<Config> = {}) {
   let started: { app: TestApp; browser: Browser } | undefined;
   let contexts: BrowserContext[] = [];
+  let cspViolations: string[][] = [];
   beforeAll(async () => {
     started = await startAppAndBrowser(overrides);
   });
   afterEach(async () => {
     await Promise.all(contexts.map((context) => context.close()));
     contexts = [];
+    // Every browser test is also a test that the app works under its Content-Security-Policy.
+    const violations = cspViolations.flat();
+    cspViolations = [];
+    expect(violations, 'the page logged a Content-Security-Policy violation').toEqual([]);
   });
   afterAll(async () => {
     try {
@@ -75,6 +97,7 @@ export function browserSuite(overrides: Partial<Config> = {}) {
       const { app, browser } = running();
       const context = await newContext(browser, app.baseUrl, user, options);
       contexts.push(context);
+      cspViolations.push(watchCspViolations(context));
       return context;
     },
   };
@@ -172,7 +195,8 @@ export function horizontalOverflow(page: Page): Promise<{ body: number; document
 /** Runs axe-core in the page; returns the violations of impact "serious" or "critical". */
 export async function seriousAxeViolations(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
   const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.addScriptTag({ content: source });
+  // Evaluated through the DevTools protocol: an inline <script> tag would be refused by the app's CSP.
+  await page.evaluate(source);
   const violations = await page.evaluate(async () => {
     const { axe } = globalThis as unknown as PageGlobals;
     const result = await axe.run();

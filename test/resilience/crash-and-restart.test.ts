@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, createPool, type Database } from '../../src/db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { expectInvariantsHold } from '../setup/cli.ts';
 import { bookingRows, createShow, createUser, type TestShow, type TestUser } from '../setup/factories.ts';
 import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
 
@@ -50,6 +51,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 describe('crash and database restart', () => {
+  // Every fault test ends with `boxoffice check` (SPEC §8): booked seats and Bookings agree, holds are whole.
+  afterEach(() => expectInvariantsHold(postgres.url));
+
   it('when the server crashes after a booking, then a new process still has it and a retry answers 200 with the same id', async () => {
     const first = await startServerProcess(postgres.url);
     const booked = await bookFirstSeat(first);

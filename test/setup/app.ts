@@ -20,12 +20,15 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return Object.freeze({ ...base, ...overrides });
 }
 
-/** The real app, exactly as main.ts builds it, on its own database and a free port. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/**
+ * The real app, exactly as main.ts builds it, on its own database and a free port;
+ * on 127.0.0.1 unless `host` says otherwise (0.0.0.0: reachable from this machine's other addresses too).
+ */
+export async function startTestApp(overrides: Partial<Config> = {}, { host = '127.0.0.1' }: { host?: string } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(overrides);
   const app = await buildApp({ config, db: database.db, logger: pino({ level: config.logLevel }) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host, port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -35,7 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'boxoffice-test-'));
     await chmod(dataDir, 0o755); // the postgres system user must reach its cluster inside
     embedded = await startEmbeddedPostgres(dataDir, pino({ level: 'warn' }));
-    baseUrl = embedded.url;
+    baseUrl = embedded.superuserUrl; // CREATE DATABASE for the template and each test file's clone
   }
   const serverUrl = withDatabaseName(baseUrl, 'postgres');
   const admin = new pg.Client({ connectionString: serverUrl });

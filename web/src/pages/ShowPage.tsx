@@ -121,12 +121,18 @@ export function ShowPage({ showId }: { showId: number }) {
     // The showtime itself changed while we watch (staff cancelled it, moved it, re-priced it or
     // changed the seat map): read it and the whole map again.
     stream.addEventListener('show', (message: MessageEvent<string>) => {
-      const { status } = JSON.parse(message.data) as { status: Showtime['status'] };
-      setShowtime((current) => (current === null ? current : { ...current, status }));
+      const { status } = JSON.parse(message.data) as { status: Showtime['status'] | 'deleted' };
+      if (status !== 'deleted') {
+        setShowtime((current) => (current === null ? current : { ...current, status }));
+      }
       get<Showtime>(`/api/showtimes/${showId}`).then(setShowtime, () => undefined);
       void refreshRef.current();
       if (status === 'cancelled') {
         setNotice({ tone: 'error', text: 'This showtime has been cancelled: seats can no longer be held or booked.' });
+      }
+      if (status === 'cancelled' || status === 'deleted') {
+        // The server ends the stream after this last event: nothing will change any more, so do not reconnect or poll.
+        stream.close();
       }
     });
     // Reconnecting (the browser retries) or gone for good (no such endpoint): read the map meanwhile.
