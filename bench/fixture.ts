@@ -13,6 +13,7 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import pino from 'pino';
 import { createSession, registerUser } from '../src/accounts/index.ts';
 import { showtimeSeats } from '../src/booking/index.ts';
@@ -30,6 +31,14 @@ export async function startPostgres(teardown: Teardown): Promise<PostgresServer>
   await chmod(dataDir, 0o755); // as root, postgres runs as the `postgres` user and must reach its cluster inside
   const embedded = await startEmbeddedPostgres(dataDir, pino({ level: 'warn' }));
   teardown.add('embedded PostgreSQL', () => embedded.stop());
+  // The bench checkpoints between runs (rounds.ts) as the app's own role, which is no superuser.
+  const admin = new pg.Client({ connectionString: embedded.superuserUrl });
+  await admin.connect();
+  try {
+    await admin.query(`GRANT pg_checkpoint TO "${decodeURIComponent(new URL(embedded.url).username)}"`);
+  } finally {
+    await admin.end();
+  }
   const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
   return { url: embedded.url, dataDir, postmasterPid: async () => Number((await readFile(pidFile, 'utf8')).split('\n')[0]) };
 }
