@@ -80,7 +80,10 @@ export async function startServer(options: { serverDir: string; databaseUrl: str
   if (options.workers !== undefined) {
     env['WEB_CONCURRENCY'] = String(options.workers);
   }
-  const child = startChild(process.execPath, [path.join(options.serverDir, 'bin/boxoffice.js'), 'start'], { cwd: options.serverDir, env });
+  // BENCH_CPU_PROF_DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env['BENCH_CPU_PROF_DIR'];
+  const flags = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const child = startChild(process.execPath, [...flags, path.join(options.serverDir, 'bin/boxoffice.js'), 'start'], { cwd: options.serverDir, env });
   const stop = options.teardown.add(`server on port ${port}`, () => stopChild(child));
   const baseUrl = `http://127.0.0.1:${port}`;
   try {

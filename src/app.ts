@@ -15,6 +15,7 @@ import { registerOpenApi } from './http/openapi.ts';
 import { BODY_LIMIT_BYTES, registerSecurity, requestId } from './http/security.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { registerWeb } from './http/web.ts';
+import { registerCompression } from './http/compression.ts';
 
 // @fastify/sse is CommonJS: its module.exports is the fastify-plugin-wrapped plugin (decorating every
 // route's reply), which an ES default import receives, but its types describe that as the namespace.
@@ -69,6 +70,8 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   registerNotFound(app);
+  // Before every route it should compress (hooks apply to routes registered after them).
+  await registerCompression(app);
   await registerOpenApi(app);
   await registerSecurity(app, config.rateLimits);
   const metrics = await registerMetrics(app, { db, token: config.metricsToken });

@@ -160,6 +160,8 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache, config
     '/api/shows/:show_id/events',
     {
       sse: { kind: 'only', heartbeat: true },
+      // A compressor would hold events back until its buffer fills.
+      compress: false,
       // Fastify's automatic HEAD would run this handler and stream forever; the HEAD route below answers instead.
       exposeHeadRoute: false,
       schema: {
