@@ -7,7 +7,7 @@ import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
 import { startListener } from './db/listener.ts';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, closeConnectionsWhileClosing, RequestLogController } from './http/error-handler.ts';
+import { clientErrorHandler, errorHandler, expectationFailedHandler, frameworkErrorHandler, closeConnectionsWhileClosing, RequestLogController } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerNotFound } from './http/not-found.ts';
@@ -66,6 +66,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   }) as unknown as FastifyInstance;
   // Node closes a connection over the cap as soon as it is accepted.
   app.server.maxConnections = config.maxConnections;
+  app.server.on('checkExpectation', expectationFailedHandler);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);

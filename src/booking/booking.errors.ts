@@ -11,6 +11,7 @@ export const bookingErrors = {
   actingForOther: 'user_id must be your own id: you can only hold or book seats for yourself.',
   tooManyStreams: 'Too many event streams are open from your address; close one before opening another.',
   streamsFull: 'This server is serving as many event streams as it can; try again in a few seconds.',
+  streamOnly: 'This address sends only Server-Sent Events; accept "text/event-stream".',
 } as const;
 
 export const bookingReplies = {

@@ -164,6 +164,9 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache, config
       compress: false,
       // Fastify's automatic HEAD would run this handler and stream forever; the HEAD route below answers instead.
       exposeHeadRoute: false,
+      // The SSE plugin answers an Accept that refuses text/event-stream by itself, as {statusCode, error, message},
+      // past the error handler: say it as every other error is said (SPEC §3).
+      preSerialization: async (_request, reply, payload) => (reply.statusCode === 406 ? { detail: bookingErrors.streamOnly } : payload),
       schema: {
         tags: ['booking'],
         summary: 'Live seat changes of a showtime (Server-Sent Events: snapshot, then seat events)',
@@ -175,7 +178,7 @@ export async function seatEventRoutes(app: FastifyInstance, { hub, cache, config
               'text/event-stream. `event: snapshot` `{show_id, seats: [{seat_id, status, locked_until}]}` on connect (and after any reconnect), then `event: seat` `{seat_id, status, locked_until}` per change, and `event: show` `{show_id, status}` when staff cancel or change the showtime (read it again); after `cancelled` or `deleted` the stream ends. Streams end after SSE_MAX_LIFETIME_SECONDS (EventSource reconnects). Never a user id.',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
-          ...errorReplies(400, 404, 429, 503),
+          ...errorReplies(400, 404, 406, 429, 503),
         },
       },
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isTimeout } from '../db/pg-errors.ts';
@@ -129,6 +129,18 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * An `Expect` other than `100-continue`: Node answers 417 itself with an
+ * empty body unless the server listens for it (`checkExpectation`), so we
+ * do, and answer like every other error (SPEC §3). Found by the route fuzzer.
+ */
+export function expectationFailedHandler(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify({ detail: 'The Expect header is not supported; send the request without it.' });
+  response
+    .writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': randomUUID() })
+    .end(body);
 }
 
 /**

@@ -239,6 +239,32 @@ describe('boxoffice import of a venue time zone', { timeout: 60_000 }, () => {
   });
 });
 
+describe('the Expect header (found by test/fuzz/routes.fuzz.test.ts)', () => {
+  it('when a request carries Expect: garbage, then 417 {detail} JSON, not Node\'s empty answer', async () => {
+    const reply = await app.http.get('/healthz', { headers: { expect: 'garbage' } });
+    expect(reply.status).toBe(417);
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(reply.body).toEqual({ detail: 'The Expect header is not supported; send the request without it.' });
+  });
+
+  it('when a login carries Expect: 100-continue, then it is read as usual', async () => {
+    const reply = await app.http.post('/api/auth/login', { username: user.username, password: user.password }, { headers: { expect: '100-continue' } });
+    expect(reply.status).toBe(200);
+  });
+});
+
+describe('event streams and the Accept header (found by test/fuzz/routes.fuzz.test.ts)', () => {
+  it.each(['z', 'application/json', 'text/event-stream;q=0'])(
+    'when GET /api/shows/{id}/events is sent with Accept: %s, then 406 {detail} JSON, not the SSE plugin\'s {statusCode, error, message}',
+    async (accept) => {
+      const reply = await app.http.get(`/api/shows/${show.showId}/events`, { headers: { accept } });
+      expect(reply.status).toBe(406);
+      expect(reply.headers['content-type']).toMatch(/^application\/json/);
+      expect(reply.body).toEqual({ detail: 'This address sends only Server-Sent Events; accept "text/event-stream".' });
+    },
+  );
+});
+
 describe('afterwards', { timeout: 60_000 }, () => {
   it('when every hostile request above has been answered, then boxoffice check finds the invariants intact', async () => {
     await expectInvariantsHold(app.databaseUrl);
