@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,16 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+const bookSecondSeat = (server: ServerProcess) =>
+  server.http.post('/api/book-seat/', { seat_id: show.seatIds[1], show_id: show.showId }, { token: user.token });
+const pidIsAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const bookFirstSeat = (server: ServerProcess) =>
   server.http.post('/api/book-seat/', { seat_id: show.seatIds[0], show_id: show.showId }, { token: user.token });
 
@@ -102,6 +113,40 @@ describe('crash and database restart', () => {
       });
       expect(ms).toBeLessThan(5_000);
       expect((await bookFirstSeat(server)).status).toBe(200); // the booking survived the restart
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('when the database goes down in immediate mode (as on a power cut), then 503 within 5 s, and after its crash recovery the same process books within 5 s', async () => {
+    const server = await startServerProcess(postgres.url);
+    try {
+      await db.destroy();
+      // SIGQUIT to the postmaster is `pg_ctl stop -m immediate`: every backend ends at once, no checkpoint.
+      const postmasterPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      process.kill(postmasterPid, 'SIGQUIT');
+      for (let i = 0; i < 100 && pidIsAlive(postmasterPid); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { value: reply, ms } = await timed(() => bookSecondSeat(server));
+      expect(reply.status).toBe(503);
+      expect(typeof reply.body.detail).toBe('string');
+      expect(ms).toBeLessThan(5_000);
+      expect(server.exitCode(), server.output()).toBeNull();
+
+      postgres = await startEmbeddedPostgres(dataDir, log, { port });
+      db = createDatabase(createPool(postgres.url, { max: 4 }));
+      const { value: booked, ms: recovered } = await timed(async () => {
+        for (;;) {
+          const again = await bookSecondSeat(server);
+          if (again.status !== 503) {
+            return again;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+      expect(recovered).toBeLessThan(5_000);
+      expect([200, 201]).toContain(booked.status);
     } finally {
       await server.stop();
     }
