@@ -41,19 +41,30 @@ describe('the group-commit seat functions', () => {
     return rows[0]!.def;
   };
 
+  it('when a batch locks, then the advisory locks by (show, user) first, then FOR UPDATE by show and ascending seat id', async () => {
+    const definition = await definitionOf('booking_lock_requests');
+    const advisoryOrder = definition.search(/AS user_id FROM unnest\(p_requests\) AS g ORDER BY 1, 2 LOOP\s+PERFORM pg_advisory_xact_lock\(r\.show_id, r\.user_id\)/);
+    const locking = definition.search(/ORDER BY ss\.showtime_id, ss\.seat_id\s+FOR UPDATE OF ss;/);
+    expect(advisoryOrder).toBeGreaterThan(0);
+    expect(locking).toBeGreaterThan(advisoryOrder);
+    await expect(definition).toMatchFileSnapshot('./__queries__/booking_lock_requests.sql');
+  });
+
   for (const name of ['booking_hold_batch', 'booking_book_batch']) {
-    it(`when ${name} locks, then the advisory locks by (show, user) first, then FOR UPDATE by show and ascending seat id, then the show read again`, async () => {
+    it(`when ${name} writes, then it takes every request's locks (booking_lock_requests) before it reads the show again and decides`, async () => {
       const definition = await definitionOf(name);
-      const advisoryOrder = definition.search(/AS user_id FROM unnest\(v_go\) AS g ORDER BY 1, 2 LOOP\s+PERFORM pg_advisory_xact_lock\(r\.show_id, r\.user_id\)/);
-      const locking = definition.search(/ORDER BY ss\.showtime_id, ss\.seat_id\s+FOR UPDATE OF ss;/);
+      const locking = definition.indexOf('PERFORM booking_lock_requests(p_showtime_ids, p_user_ids, v_go, v_lock_shows, v_lock_seats)');
       const reread = definition.indexOf('FROM showtimes WHERE id = v_show_id', locking);
-      expect(advisoryOrder).toBeGreaterThan(0);
-      expect(locking).toBeGreaterThan(advisoryOrder);
+      expect(locking).toBeGreaterThan(0);
       expect(reread).toBeGreaterThan(locking);
       expect(definition).toContain("SET lock_timeout TO '3s'");
       await expect(definition).toMatchFileSnapshot(`./__queries__/${name}.sql`);
     });
   }
+
+  it('when a batch has written, then expired holds of its shows are released (booking_release_in_passing)', async () => {
+    await expect(await definitionOf('booking_release_in_passing')).toMatchFileSnapshot('./__queries__/booking_release_in_passing.sql');
+  });
 
   it('when expired holds are released in passing, then with SKIP LOCKED', async () => {
     const definition = await definitionOf('booking_release_expired');

@@ -13,7 +13,9 @@ import { createSeatFunctions } from './0003_one_round_trip_seat_writes.ts';
  *   The locks are the design's, taken for every request before any check,
  *   each kind in one global order so that two batches never deadlock: the
  *   per-(show, user) advisory locks ordered by (show, user), then the
- *   ShowSeat rows `FOR UPDATE` ordered by (show, seat id).
+ *   ShowSeat rows `FOR UPDATE` ordered by (show, seat id). Both functions
+ *   take them through `booking_lock_requests`, and release expired holds
+ *   through `booking_release_in_passing`.
  * - Plans made once per connection (GENERIC_PLANS below).
  * - The functions bump `version` themselves, and the version trigger fires
  *   only for an update that did not (a PL/pgSQL trigger per row cost the
@@ -44,6 +46,42 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION booking_book_seats(integer, integer, integer[], text, integer)`.execute(db);
   await sql`DROP FUNCTION booking_hold_seats(integer, integer, integer[], integer, integer)`.execute(db);
 
+  // What both batch functions do the same way: take every request's locks, and release expired holds.
+  await sql`
+    CREATE FUNCTION booking_lock_requests(p_showtime_ids integer[], p_user_ids integer[], p_requests integer[], p_lock_shows integer[], p_lock_seats integer[])
+    RETURNS void LANGUAGE plpgsql ${sql.raw(GENERIC_PLANS)} AS $$
+    DECLARE
+      r record;
+    BEGIN
+      -- The seat functions publish their own changes after commit (src/booking/README.md, "Seat events").
+      PERFORM set_config('boxoffice.announce', 'off', true);
+      -- The design's locks for the requests p_requests, each kind in one global order so that batches never
+      -- deadlock: the per-(show, user) locks, then the ShowSeat rows FOR UPDATE by show and ascending seat id.
+      FOR r IN SELECT DISTINCT p_showtime_ids[g] AS show_id, p_user_ids[g] AS user_id FROM unnest(p_requests) AS g ORDER BY 1, 2 LOOP
+        PERFORM pg_advisory_xact_lock(r.show_id, r.user_id);
+      END LOOP;
+      PERFORM FROM show_seats ss
+        JOIN unnest(p_lock_shows, p_lock_seats) AS w(showtime_id, seat_id) ON ss.showtime_id = w.showtime_id AND ss.seat_id = w.seat_id
+       ORDER BY ss.showtime_id, ss.seat_id
+         FOR UPDATE OF ss;
+    END $$`.execute(db);
+  await sql`
+    CREATE FUNCTION booking_release_in_passing(p_showtime_ids integer[]) RETURNS jsonb LANGUAGE plpgsql ${sql.raw(GENERIC_PLANS)} AS $$
+    DECLARE
+      v_show_id integer;
+      v_events jsonb;
+      v_released jsonb := '[]'::jsonb;
+    BEGIN
+      -- Expired holds of the shows written to, released in passing: [[showtime_id, events], …].
+      FOR v_show_id IN SELECT DISTINCT s FROM unnest(p_showtime_ids) AS s ORDER BY 1 LOOP
+        v_events := booking_release_expired(v_show_id, 100);
+        IF jsonb_array_length(v_events) > 0 THEN
+          v_released := v_released || jsonb_build_array(jsonb_build_array(v_show_id, v_events));
+        END IF;
+      END LOOP;
+      RETURN v_released;
+    END $$`.execute(db);
+
   await sql`
     CREATE FUNCTION booking_hold_batch(p_showtime_ids integer[], p_user_ids integer[], p_seat_counts integer[], p_seat_ids integer[], p_ttl_seconds integer, p_max_seats integer)
     RETURNS json LANGUAGE plpgsql SET lock_timeout = '3s' SET plan_cache_mode = force_generic_plan AS $$
@@ -68,7 +106,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_to_hold integer[];
       v_count integer;
       v_held jsonb;
-      v_events jsonb;
       i integer;
       r record;
     BEGIN
@@ -100,16 +137,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         RETURN json_build_object('answers', v_answers, 'released', v_released);
       END IF;
 
-      -- The design's locks for every request at once, each kind in one global order so that batches never
-      -- deadlock: the per-(show, user) locks, then the ShowSeat rows FOR UPDATE by show and ascending seat id.
-      PERFORM set_config('boxoffice.announce', 'off', true);
-      FOR r IN SELECT DISTINCT p_showtime_ids[g] AS show_id, p_user_ids[g] AS user_id FROM unnest(v_go) AS g ORDER BY 1, 2 LOOP
-        PERFORM pg_advisory_xact_lock(r.show_id, r.user_id);
-      END LOOP;
-      PERFORM FROM show_seats ss
-        JOIN unnest(v_lock_shows, v_lock_seats) AS w(showtime_id, seat_id) ON ss.showtime_id = w.showtime_id AND ss.seat_id = w.seat_id
-       ORDER BY ss.showtime_id, ss.seat_id
-         FOR UPDATE OF ss;
+      -- The design's locks for every request at once (booking_lock_requests).
+      PERFORM booking_lock_requests(p_showtime_ids, p_user_ids, v_go, v_lock_shows, v_lock_seats);
 
       -- Each request in turn, as if alone: it sees what the requests before it wrote.
       FOREACH i IN ARRAY v_go LOOP
@@ -171,14 +200,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_answers[i] := json_build_object('mine', v_mine, 'events', coalesce(v_held, '[]'::jsonb));
       END LOOP;
 
-      -- Expired holds of the shows written to, released in passing.
-      FOR v_show_id IN SELECT DISTINCT s FROM unnest(v_written_shows) AS s ORDER BY 1 LOOP
-        v_events := booking_release_expired(v_show_id, 100);
-        IF jsonb_array_length(v_events) > 0 THEN
-          v_released := v_released || jsonb_build_array(jsonb_build_array(v_show_id, v_events));
-        END IF;
-      END LOOP;
-      RETURN json_build_object('answers', v_answers, 'released', v_released);
+      RETURN json_build_object('answers', v_answers, 'released', booking_release_in_passing(v_written_shows));
     END $$`.execute(db);
 
   await sql`
@@ -249,16 +271,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         RETURN json_build_object('answers', v_answers, 'released', v_released);
       END IF;
 
-      -- The design's locks for every request at once, each kind in one global order so that batches never
-      -- deadlock: the per-(show, user) locks, then the ShowSeat rows FOR UPDATE by show and ascending seat id.
-      PERFORM set_config('boxoffice.announce', 'off', true);
-      FOR r IN SELECT DISTINCT p_showtime_ids[g] AS show_id, p_user_ids[g] AS user_id FROM unnest(v_go) AS g ORDER BY 1, 2 LOOP
-        PERFORM pg_advisory_xact_lock(r.show_id, r.user_id);
-      END LOOP;
-      PERFORM FROM show_seats ss
-        JOIN unnest(v_lock_shows, v_lock_seats) AS w(showtime_id, seat_id) ON ss.showtime_id = w.showtime_id AND ss.seat_id = w.seat_id
-       ORDER BY ss.showtime_id, ss.seat_id
-         FOR UPDATE OF ss;
+      -- The design's locks for every request at once (booking_lock_requests).
+      PERFORM booking_lock_requests(p_showtime_ids, p_user_ids, v_go, v_lock_shows, v_lock_seats);
 
       -- Each request in turn, as if alone: it sees what the requests before it wrote.
       FOREACH i IN ARRAY v_go LOOP
@@ -344,14 +358,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_answers[i] := json_build_object('created', v_created, 'mine', v_mine, 'events', v_events);
       END LOOP;
 
-      -- Expired holds of the shows written to, released in passing.
-      FOR v_show_id IN SELECT DISTINCT s FROM unnest(v_written_shows) AS s ORDER BY 1 LOOP
-        v_events := booking_release_expired(v_show_id, 100);
-        IF jsonb_array_length(v_events) > 0 THEN
-          v_released := v_released || jsonb_build_array(jsonb_build_array(v_show_id, v_events));
-        END IF;
-      END LOOP;
-      RETURN json_build_object('answers', v_answers, 'released', v_released);
+      RETURN json_build_object('answers', v_answers, 'released', booking_release_in_passing(v_written_shows));
     END $$`.execute(db);
 }
 
@@ -383,6 +390,8 @@ async function releaseExpired(db: Kysely<unknown>, extraSet: string, planning: s
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION booking_book_batch(integer[], integer[], integer[], integer[], text[], integer)`.execute(db);
   await sql`DROP FUNCTION booking_hold_batch(integer[], integer[], integer[], integer[], integer, integer)`.execute(db);
+  await sql`DROP FUNCTION booking_release_in_passing(integer[])`.execute(db);
+  await sql`DROP FUNCTION booking_lock_requests(integer[], integer[], integer[], integer[], integer[])`.execute(db);
   await createSeatFunctions(db);
   await releaseExpired(db, '', '');
   await sql`DROP TRIGGER show_seats_bump_version ON show_seats`.execute(db);

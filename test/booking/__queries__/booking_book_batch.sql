@@ -69,16 +69,8 @@ AS $function$
         RETURN json_build_object('answers', v_answers, 'released', v_released);
       END IF;
 
-      -- The design's locks for every request at once, each kind in one global order so that batches never
-      -- deadlock: the per-(show, user) locks, then the ShowSeat rows FOR UPDATE by show and ascending seat id.
-      PERFORM set_config('boxoffice.announce', 'off', true);
-      FOR r IN SELECT DISTINCT p_showtime_ids[g] AS show_id, p_user_ids[g] AS user_id FROM unnest(v_go) AS g ORDER BY 1, 2 LOOP
-        PERFORM pg_advisory_xact_lock(r.show_id, r.user_id);
-      END LOOP;
-      PERFORM FROM show_seats ss
-        JOIN unnest(v_lock_shows, v_lock_seats) AS w(showtime_id, seat_id) ON ss.showtime_id = w.showtime_id AND ss.seat_id = w.seat_id
-       ORDER BY ss.showtime_id, ss.seat_id
-         FOR UPDATE OF ss;
+      -- The design's locks for every request at once (booking_lock_requests).
+      PERFORM booking_lock_requests(p_showtime_ids, p_user_ids, v_go, v_lock_shows, v_lock_seats);
 
       -- Each request in turn, as if alone: it sees what the requests before it wrote.
       FOREACH i IN ARRAY v_go LOOP
@@ -164,12 +156,5 @@ AS $function$
         v_answers[i] := json_build_object('created', v_created, 'mine', v_mine, 'events', v_events);
       END LOOP;
 
-      -- Expired holds of the shows written to, released in passing.
-      FOR v_show_id IN SELECT DISTINCT s FROM unnest(v_written_shows) AS s ORDER BY 1 LOOP
-        v_events := booking_release_expired(v_show_id, 100);
-        IF jsonb_array_length(v_events) > 0 THEN
-          v_released := v_released || jsonb_build_array(jsonb_build_array(v_show_id, v_events));
-        END IF;
-      END LOOP;
-      RETURN json_build_object('answers', v_answers, 'released', v_released);
+      RETURN json_build_object('answers', v_answers, 'released', booking_release_in_passing(v_written_shows));
     END $function$
