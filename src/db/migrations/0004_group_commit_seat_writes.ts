@@ -92,7 +92,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_lock_shows integer[] := '{}';
       v_lock_seats integer[] := '{}';
       v_written_shows integer[] := '{}';
-      v_released jsonb := '[]'::jsonb;
       v_next integer := 1;
       v_show_id integer;
       v_user_id integer;
@@ -100,7 +99,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_show record;
       v_state record;
       v_state_of integer;
-      v_found integer;
       v_conflicts jsonb;
       v_mine jsonb;
       v_to_hold integer[];
@@ -123,9 +121,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          WHERE st.id = p_showtime_ids[i]
          GROUP BY st.id;
         IF NOT FOUND THEN v_answers[i] := json_build_object('error', 'show_not_found'); CONTINUE; END IF;
-        v_found := v_show.found;
         v_conflicts := v_show.conflicts;
-        IF v_found < cardinality(v_seats) THEN v_answers[i] := json_build_object('error', 'seat_not_found'); CONTINUE; END IF;
+        IF v_show.found < cardinality(v_seats) THEN v_answers[i] := json_build_object('error', 'seat_not_found'); CONTINUE; END IF;
         IF v_show.status = 'cancelled' THEN v_answers[i] := json_build_object('error', 'cancelled'); CONTINUE; END IF;
         IF v_show.started THEN v_answers[i] := json_build_object('error', 'sales_closed'); CONTINUE; END IF;
         IF v_conflicts IS NOT NULL THEN v_answers[i] := json_build_object('conflicts', v_conflicts); CONTINUE; END IF;
@@ -134,7 +131,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_lock_seats := v_lock_seats || v_seats;
       END LOOP;
       IF cardinality(v_go) = 0 THEN
-        RETURN json_build_object('answers', v_answers, 'released', v_released);
+        RETURN json_build_object('answers', v_answers, 'released', '[]'::jsonb);
       END IF;
 
       -- The design's locks for every request at once (booking_lock_requests).
@@ -213,7 +210,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_lock_shows integer[] := '{}';
       v_lock_seats integer[] := '{}';
       v_written_shows integer[] := '{}';
-      v_released jsonb := '[]'::jsonb;
       v_next integer := 1;
       v_show_id integer;
       v_user_id integer;
@@ -221,7 +217,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       v_show record;
       v_state record;
       v_state_of integer;
-      v_found integer;
       v_conflicts jsonb;
       v_mine jsonb;
       v_to_book integer[];
@@ -257,9 +252,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          WHERE st.id = p_showtime_ids[i]
          GROUP BY st.id;
         IF NOT FOUND THEN v_answers[i] := json_build_object('error', 'show_not_found'); CONTINUE; END IF;
-        v_found := v_show.found;
         v_conflicts := v_show.conflicts;
-        IF v_found < cardinality(v_seats) THEN v_answers[i] := json_build_object('error', 'seat_not_found'); CONTINUE; END IF;
+        IF v_show.found < cardinality(v_seats) THEN v_answers[i] := json_build_object('error', 'seat_not_found'); CONTINUE; END IF;
         IF v_show.status = 'cancelled' THEN v_answers[i] := json_build_object('error', 'cancelled'); CONTINUE; END IF;
         IF v_show.started THEN v_answers[i] := json_build_object('error', 'sales_closed'); CONTINUE; END IF;
         IF v_conflicts IS NOT NULL THEN v_answers[i] := json_build_object('conflicts', v_conflicts); CONTINUE; END IF;
@@ -268,7 +262,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         v_lock_seats := v_lock_seats || v_seats;
       END LOOP;
       IF cardinality(v_go) = 0 THEN
-        RETURN json_build_object('answers', v_answers, 'released', v_released);
+        RETURN json_build_object('answers', v_answers, 'released', '[]'::jsonb);
       END IF;
 
       -- The design's locks for every request at once (booking_lock_requests).
