@@ -64,10 +64,12 @@ export async function bookingRoutes(
     knownConflicts: (showId, userId, seatIds, write) => cache.knownConflicts(showId, userId, seatIds, write),
   };
   const writer = booking.createSeatWriter(db, settings, (kind, size) => metrics.seatWriteBatch(kind, size));
+  // A seat write's answer is a few hundred bytes: not worth a compressor's onSend on the hottest routes.
   const seatWrite = {
     onRequest: requireUser,
+    compress: false,
     config: rateLimitPerMinute(config.rateLimits.seatWritesPerMinute, 'user'),
-  };
+  } as const;
 
   api.get(
     '/api/hall-layout/:show_id/',

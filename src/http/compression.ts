@@ -9,7 +9,9 @@ import type { FastifyInstance } from 'fastify';
  * Brotli at quality 4: near gzip's speed, smaller output; quality 11 (the
  * default) would cost tens of milliseconds of CPU per answer. Layouts come
  * compressed from the layout cache already (their Content-Encoding is set,
- * so they pass through), and event streams are never compressed (their
+ * so they pass through), seat writes never are (their answers are a few
+ * hundred bytes; the routes say `compress: false`), and event streams are
+ * never compressed (their
  * route says `compress: false`): a compressor would hold events back.
  */
 export async function registerCompression(app: FastifyInstance): Promise<void> {

@@ -208,6 +208,44 @@ function directives(header: unknown): Record<string, string[]> {
   );
 }
 
+/** What helmet sets on every answer (src/http/security.ts computes the set once, at startup). */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+};
+
+describe('security headers', () => {
+  it('when answers of every kind are sent (page, API 200, 404, a seat write and its 409), then each carries the security headers and an x-request-id', async () => {
+    const show = await createShow(app.db, { rows: 1, seatsPerRow: 1 });
+    const [holder, rival] = [await createUser(app.db), await createUser(app.db)];
+    const hold = (user: typeof holder) =>
+      app.http.post('/api/hold-seat/', { user_id: user.id, seat_id: show.seatIds[0], show_id: show.showId }, { token: user.token });
+    const answers = [
+      await app.http.get('/', { headers: { accept: 'text/html' } }),
+      await app.http.get('/healthz'),
+      await app.http.get('/api/hall-layout/999999/'),
+      await hold(holder),
+      await hold(rival),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 404, 200, 409]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject(SECURITY_HEADERS);
+      expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(answer.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('when a caller sends a sane x-request-id, then the answer carries the same one', async () => {
+    const reply = await app.http.get('/healthz', { headers: { 'x-request-id': 'edge-42.a:b' } });
+    expect(reply.headers['x-request-id']).toBe('edge-42.a:b');
+  });
+});
+
 describe('Content-Security-Policy', () => {
   it('when the web app is loaded, then its page and its assets carry a policy with no inline script, no eval and no other origin', async () => {
     const page = await app.http.get('/', { headers: { accept: 'text/html' } });
