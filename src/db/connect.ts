@@ -51,7 +51,10 @@ export async function connectDatabase(
   let embedded: EmbeddedPostgres | undefined;
   let url = options.databaseUrl;
   if (url === undefined) {
-    embedded = await startEmbeddedPostgres(options.dataDir, log, { relocateIfUnreachable: options.dataDirIsDefault === true });
+    embedded = await startEmbeddedPostgres(options.dataDir, log, {
+      relocateIfUnreachable: options.dataDirIsDefault === true,
+      restartIfItExits: true,
+    });
     url = embedded.url;
   }
   const pool = createPool(url, options.poolSize === undefined ? {} : { max: options.poolSize });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { constants, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -338,12 +338,45 @@ function runningPostmasterPid(clusterDir: string): number | undefined {
   }
 }
 
+/** After an unexpected exit: 0.5 s, then doubling up to 10 s while it keeps failing. */
+const RESTART_FIRST_DELAY_MS = 500;
+const RESTART_MAX_DELAY_MS = 10_000;
+
+const logTail = (logFile: string): string => {
+  try {
+    return readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * Spawns the postmaster, detached (its own process group, see above). The
+ * server writes its log through the descriptor we hand it, so the file stays
+ * ours and private (older starts left it 0644 and the postgres user's).
+ */
+function launchPostmaster(postgres: string, clusterDir: string, port: number, logFile: string, ids: { uid?: number; gid?: number }): ChildProcess {
+  const logFd = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  try {
+    chmodSync(logFile, 0o600);
+    if (process.getuid?.() === 0) {
+      chownSync(logFile, 0, 0);
+    }
+    return spawn(
+      postgres,
+      ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
+      { ...ids, detached: true, stdio: ['ignore', logFd, logFd] },
+    );
+  } finally {
+    closeSync(logFd);
+  }
+}
+
 async function waitUntilReady(url: string, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
-      throw new EmbeddedPostgresError(`The embedded PostgreSQL server did not start: ${tail}`);
+      throw new EmbeddedPostgresError(`The embedded PostgreSQL server did not start: ${logTail(logFile)}`);
     }
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
     try {
@@ -371,7 +404,7 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
 export async function startEmbeddedPostgres(
   requestedDataDir: string,
   log: Logger,
-  options: { port?: number; relocateIfUnreachable?: boolean } = {},
+  options: { port?: number; relocateIfUnreachable?: boolean; restartIfItExits?: boolean } = {},
 ): Promise<EmbeddedPostgres> {
   const dataDir = options.relocateIfUnreachable === true ? await reachableDataDir(requestedDataDir, log) : requestedDataDir;
   const clusterDir = path.join(dataDir, 'postgres');
@@ -408,22 +441,10 @@ export async function startEmbeddedPostgres(
   }
   // PostgreSQL insists on 0700 (or 0750) itself; older clusters get 0700 again here.
   await chmod(clusterDir, 0o700);
-  const { postgres } = found;
-  // The server writes its log through the descriptor we hand it, so the file
-  // stays ours and private (older starts left it 0644 and the postgres user's).
   const logFile = path.join(dataDir, 'postgres.log');
-  const logFd = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
-  await chmod(logFile, 0o600);
-  if (asRoot) {
-    await chown(logFile, 0, 0);
-  }
   const port = options.port ?? (await freePort());
-  const child = spawn(
-    postgres,
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
-    { ...ids, detached: true, stdio: ['ignore', logFd, logFd] },
-  );
-  closeSync(logFd);
+  const launch = (): ChildProcess => launchPostmaster(found.postgres, clusterDir, port, logFile, ids);
+  let child = launch();
   // If this process dies without a clean shutdown, do not leave the server running.
   const killOnExit = (): void => {
     child.kill('SIGINT');
@@ -447,12 +468,56 @@ export async function startEmbeddedPostgres(
   }
   log.info({ port, clusterDir }, 'embedded PostgreSQL is running');
 
+  // Supervision (for the server's own database; a test harness's stays down
+  // when it stops it): the embedded server lives as long as Boxoffice does.
+  // If it exits under us (killed, crashed, stopped by hand), it is started
+  // again on the same port and data, so the pool and the seat-event listener
+  // find it where they left it; meanwhile requests get 503 (SPEC §8).
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const supervise = (): void => {
+    child.once('exit', (code, signal) => {
+      if (!stopping && options.restartIfItExits === true) {
+        restartLater(code, signal);
+      }
+    });
+  };
+  const restartLater = (code: number | null, signal: NodeJS.Signals | null): void => {
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** Math.min(failures, 8));
+    failures += 1;
+    log.error(
+      { code, signal, attempt: failures, tail: logTail(logFile) },
+      `the embedded PostgreSQL exited (${signal ?? `code ${code}`}); starting it again in ${delayMs} ms`,
+    );
+    restartTimer = setTimeout(() => {
+      if (stopping) {
+        return;
+      }
+      const restarted = (child = launch());
+      supervise();
+      waitUntilReady(superuserUrl, restarted, logFile).then(
+        () => {
+          if (!stopping && restarted === child) {
+            failures = 0;
+            log.warn({ port }, 'the embedded PostgreSQL is running again');
+          }
+        },
+        () => undefined, // it exited again: its exit handler starts it once more
+      );
+    }, delayMs);
+    restartTimer.unref();
+  };
+  supervise();
+
   let stopped: Promise<void> | undefined;
   return {
     url,
     superuserUrl,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
+        stopping = true;
+        clearTimeout(restartTimer);
         process.off('exit', killOnExit);
         if (child.exitCode !== null || child.signalCode !== null) {
           resolve();

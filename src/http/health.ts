@@ -29,7 +29,11 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
       );
       const healthy = await Promise.race([check, timeout]);
       clearTimeout(timer);
-      return healthy ? { status: 'ok' as const } : reply.code(503).send({ detail: httpErrors.databaseUnavailable });
+      if (healthy) {
+        return { status: 'ok' as const };
+      }
+      // As every other 503 while the database is away (error-handler.ts).
+      return reply.code(503).header('retry-after', '5').send({ detail: httpErrors.databaseUnavailable });
     },
   );
 }

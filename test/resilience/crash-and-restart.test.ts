@@ -96,6 +96,7 @@ describe('crash and database restart', () => {
         const { value: reply, ms } = await timed(request);
         expect(reply.status).toBe(503);
         expect(reply.headers['content-type']).toMatch(/application\/json/);
+        expect(Number(reply.headers['retry-after'])).toBeGreaterThan(0);
         expect(typeof reply.body.detail).toBe('string');
         expect(ms).toBeLessThan(5_000);
       }
