@@ -81,7 +81,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   closeConnectionsWhileClosing(app);
   await registerWeb(app); // before authentication: the web app's files need no session lookup
   // One LISTEN connection per process, for seat events and session revocations.
-  const listenerSettings = listenerConfig(db);
+  const listenerSettings = listenerConfig(db, config.listenDatabaseUrl);
   if (listenerSettings === undefined) {
     throw new Error('buildApp needs a Database made by createDatabase, to open its notification listener.');
   }

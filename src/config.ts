@@ -4,6 +4,12 @@ import path from 'node:path';
 /** Everything the service reads from the environment, parsed once and frozen. */
 export type Config = Readonly<{
   databaseUrl: string | undefined;
+  /**
+   * The seat-event listener's own connection (`LISTEN_DATABASE_URL`, default
+   * DATABASE_URL): straight to PostgreSQL when DATABASE_URL goes through
+   * PgBouncer in transaction pooling, which cannot carry a LISTEN.
+   */
+  listenDatabaseUrl: string | undefined;
   dataDir: string;
   /** No DATA_DIR was set: as root, the embedded cluster may move where the postgres user can reach it. */
   dataDirIsDefault: boolean;
@@ -125,8 +131,8 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be "on" or "off", got "${raw}".`);
 }
 
-function databaseUrl(env: Env): string | undefined {
-  const raw = env['DATABASE_URL']?.trim();
+function databaseUrl(env: Env, name: 'DATABASE_URL' | 'LISTEN_DATABASE_URL'): string | undefined {
+  const raw = env[name]?.trim();
   if (raw === undefined || raw === '') {
     return undefined;
   }
@@ -134,10 +140,10 @@ function databaseUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a valid URL; expected postgres://user:password@host:5432/database.');
+    throw new ConfigError(`${name} is not a valid URL; expected postgres://user:password@host:5432/database.`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got "${url.protocol}//".`);
+    throw new ConfigError(`${name} must start with postgres:// or postgresql://, got "${url.protocol}//".`);
   }
   return raw;
 }
@@ -194,8 +200,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long.');
   }
+  const primaryUrl = databaseUrl(env, 'DATABASE_URL');
+  const listenUrl = databaseUrl(env, 'LISTEN_DATABASE_URL');
+  if (listenUrl !== undefined && primaryUrl === undefined) {
+    throw new ConfigError('LISTEN_DATABASE_URL is only used with DATABASE_URL (the embedded PostgreSQL needs neither); set DATABASE_URL too, or unset LISTEN_DATABASE_URL.');
+  }
   return Object.freeze({
-    databaseUrl: databaseUrl(env),
+    databaseUrl: primaryUrl,
+    listenDatabaseUrl: listenUrl,
     dataDir: path.resolve(env['DATA_DIR']?.trim() || '.data'),
     dataDirIsDefault: (env['DATA_DIR']?.trim() ?? '') === '',
     host: env['HOST']?.trim() || '127.0.0.1',

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { createDatabase, createPool, type Database } from './database.ts';
+import { createDatabase, createPool, maintenanceDatabase, type Database } from './database.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
 import { migrateToLatest } from './migrate.ts';
 import { isDatabaseUnavailable } from './pg-errors.ts';
@@ -68,7 +68,10 @@ export async function connectDatabase(
     return closed;
   };
   try {
-    await waitForDatabase(db, log);
+    // Through a connection of its own: the pool's first connections come after
+    // the migration, with the statement timeout it sets as the role's default.
+    const probe = maintenanceDatabase(db);
+    await waitForDatabase(probe, log).finally(() => probe.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length > 0) {
       log.info({ migrations: applied }, 'database migrated');

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
 
@@ -14,8 +14,18 @@ export type PoolOptions = {
 };
 
 /**
+ * The server-side bound on any one statement of a request. It is the app
+ * role's default in its database (set by migrateToLatest), not a startup
+ * parameter: PgBouncer refuses unknown startup parameters, and a `SET` on a
+ * pooled connection would leak to whichever client gets it next.
+ */
+export const STATEMENT_TIMEOUT = '4s';
+
+/**
  * One pool per process. The timeouts bound how long a request can wait for a
- * database that is gone (SPEC §8: every request answered within 5 s).
+ * database that is gone (SPEC §8: every request answered within 5 s). Nothing
+ * here is session state, so the pool works through PgBouncer in transaction
+ * pooling mode.
  */
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
@@ -23,8 +33,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     max: options.max ?? 20,
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
-    // Server-side bound on any one statement, and a client-side one for a server that stopped answering.
-    statement_timeout: 4_000,
+    // The client-side bound, for a server that stopped answering (the server-side one is STATEMENT_TIMEOUT).
     query_timeout: 4_500,
     application_name: options.applicationName ?? 'boxoffice',
     keepAlive: true,
@@ -53,21 +62,42 @@ export function createDatabase(pool: pg.Pool): Database {
 export type PoolStats = { total: number; idle: number; waiting: number };
 
 /**
- * Settings for a connection of its own to the database behind `db`, for
- * LISTEN (a listening connection cannot go back to a pool).
+ * Settings for a connection of its own for LISTEN: a listening connection
+ * cannot go back to a pool, and PgBouncer in transaction pooling cannot carry
+ * one. `listenUrl` (LISTEN_DATABASE_URL: straight to PostgreSQL) when given,
+ * else the database behind `db`.
  */
-export function listenerConfig(db: Database): pg.ClientConfig | undefined {
+export function listenerConfig(db: Database, listenUrl?: string): pg.ClientConfig | undefined {
   const pool = pools.get(db);
   if (pool === undefined) {
     return undefined;
   }
   const { connectionString, application_name: name } = pool.options as pg.PoolConfig;
-  return { connectionString, application_name: `${name ?? 'boxoffice'}-listener`, connectionTimeoutMillis: 2_000, keepAlive: true };
+  return { connectionString: listenUrl ?? connectionString, application_name: `${name ?? 'boxoffice'}-listener`, connectionTimeoutMillis: 2_000, keepAlive: true };
 }
 
 /**
- * A one-connection Database to the same server as `db`, without the request
- * timeouts: for migrations and the seed, whose waits and work are no request.
+ * Kysely's migrator takes a session-level advisory lock of its own, which
+ * PgBouncer's transaction pooling would leave on whichever server connection
+ * ran it. A maintenance Database instead runs the migrator inside the
+ * transaction that holds withAdvisoryLock's transaction-scoped lock, so the
+ * migrator's lock is not needed.
+ */
+class TransactionLockedAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(): Promise<void> {}
+  override async releaseMigrationLock(): Promise<void> {}
+}
+
+class MaintenanceDialect extends PostgresDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionLockedAdapter();
+  }
+}
+
+/**
+ * A one-connection Database to the same server as `db`, without the client's
+ * query timeout: for migrations and the seed, whose waits and work are no
+ * request (withAdvisoryLock lifts the statement timeout for its transaction).
  * (A Database not made by createDatabase is returned as it is.)
  */
 export function maintenanceDatabase(db: Database): Database {
@@ -81,7 +111,9 @@ export function maintenanceDatabase(db: Database): Database {
   single.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  return createDatabase(single);
+  const maintenance = new Kysely<DB>({ dialect: new MaintenanceDialect({ pool: single }) });
+  pools.set(maintenance, single);
+  return maintenance;
 }
 
 /** Connections of the pool behind `db` right now (undefined for a Database not made by createDatabase). */

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { maintenanceDatabase, type Database } from './database.ts';
+import { maintenanceDatabase, STATEMENT_TIMEOUT, type Database } from './database.ts';
 import type { DB } from './schema.ts';
 import * as bookingCore from './migrations/0001_booking_core.ts';
 import * as catalogPricesOperations from './migrations/0002_catalog_prices_operations.ts';
@@ -23,22 +23,22 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migra
 export const lockKeys = { migrate: 727_001, seed: 727_002 } as const;
 
 /**
- * Runs `fn` on one connection while holding a cluster-wide advisory lock, so
- * one process does it at a time. Neither the wait for the lock (another
- * process migrating or seeding) nor the work (an index on a big table) is a
- * request: it runs on a connection of its own without the pool's 4 s
- * statement and query timeouts.
+ * Runs `fn` in one transaction on a connection of its own, holding a
+ * transaction-scoped advisory lock, so one process does it at a time. Neither
+ * the wait for the lock (another process migrating or seeding) nor the work
+ * (an index on a big table) is a request: the transaction lifts the request
+ * statement timeout for itself (`SET LOCAL`, before the lock is asked for).
+ * Lock and setting end with the transaction, so this works through PgBouncer
+ * in transaction pooling mode, which keeps a transaction on one server
+ * connection and nothing beyond it.
  */
-export async function withAdvisoryLock<T>(db: Database, key: number, fn: (conn: Kysely<DB>) => Promise<T>): Promise<T> {
+export async function withAdvisoryLock<T>(db: Database, key: number, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   const maintenance = maintenanceDatabase(db);
   try {
-    return await maintenance.connection().execute(async (conn) => {
-      await sql`SELECT pg_advisory_lock(${key})`.execute(conn);
-      try {
-        return await fn(conn);
-      } finally {
-        await sql`SELECT pg_advisory_unlock(${key})`.execute(conn);
-      }
+    return await maintenance.transaction().execute(async (trx) => {
+      await sql`SET LOCAL statement_timeout = 0`.execute(trx);
+      await sql`SELECT pg_advisory_xact_lock(${key})`.execute(trx);
+      return fn(trx);
     });
   } finally {
     if (maintenance !== db) {
@@ -48,16 +48,29 @@ export async function withAdvisoryLock<T>(db: Database, key: number, fn: (conn: 
 }
 
 /**
- * Brings the schema up to date. Kysely's migrator locks its own run, but two
- * processes can still race on creating its bookkeeping tables, so the whole
- * run happens under our own advisory lock (SPEC §1: concurrent migrations are safe).
+ * The request statement timeout, as the app role's default in this database:
+ * every new session gets it, direct or through PgBouncer (which refuses it
+ * as a startup parameter). A setting of this role in this database only.
+ */
+async function setStatementTimeout(trx: Transaction<DB>): Promise<void> {
+  await sql`DO $$ BEGIN
+    EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L', current_user, current_database(), ${sql.lit(STATEMENT_TIMEOUT)});
+  END $$`.execute(trx);
+}
+
+/**
+ * Brings the schema up to date, in one transaction under our advisory lock
+ * (SPEC §1: concurrent migrations are safe; two processes would otherwise
+ * race on creating the migrator's bookkeeping tables), and sets the request
+ * statement timeout.
  */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  return withAdvisoryLock(db, lockKeys.migrate, async (conn) => {
-    const { error, results } = await new Migrator({ db: conn, provider }).migrateToLatest();
+  return withAdvisoryLock(db, lockKeys.migrate, async (trx) => {
+    const { error, results } = await new Migrator({ db: trx, provider }).migrateToLatest();
     if (error !== undefined) {
       throw error instanceof Error ? error : new Error('migration failed', { cause: error });
     }
+    await setStatementTimeout(trx);
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   });
 }
