@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { countBy, releaseTogether } from '../setup/barrier.ts';
 import { bookingRows, createShow, createUsers, showSeatRows, type TestUser } from '../setup/factories.ts';
-import type { HttpClient } from '../setup/http.ts';
+import { expectOneWinner, race } from '../setup/races.ts';
 import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
 
 const CROWD = 50;
@@ -17,35 +17,16 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-type Body = { seat_id: number; show_id: number };
-
-/** Every user sends the same request at the same moment, each through the client assigned to them. */
-async function race(clients: readonly HttpClient[], path: string, users: readonly TestUser[], body: (user: TestUser, i: number) => Body) {
-  await Promise.all(clients.map((client) => client.warm(Math.ceil(users.length / clients.length))));
-  return releaseTogether(users.map((user, i) => () => clients[i % clients.length]!.post(path, body(user, i), { token: user.token })));
-}
-
-async function expectOneWinner(clients: readonly HttpClient[], winStatus: 200 | 201, path: string) {
-  const show = await createShow(app.db, { rows: 1, seatsPerRow: 4 });
-  const seatId = show.seatIds[0]!;
-  const replies = await race(clients, path, crowd, () => ({ seat_id: seatId, show_id: show.showId }));
-  expect(countBy(replies, (r) => r.status)).toEqual({ [winStatus]: 1, 409: CROWD - 1 });
-  const winner = crowd[replies.findIndex((r) => r.status === winStatus)]!;
-  const losers = replies.filter((r) => r.status === 409).map((r) => r.body.detail as string);
-  expect(new Set(losers).size).toBe(1);
-  return { show, seatId, winner, loserDetail: losers[0] };
-}
-
 describe('one seat, 50 users at once, one server', () => {
   it('when 50 users hold the same seat at once, then exactly one 200 and 49 × 409, and the seat is held by the winner', async () => {
-    const { show, seatId, winner, loserDetail } = await expectOneWinner([app.http], 200, '/api/hold-seat/');
+    const { show, seatId, winner, loserDetail } = await expectOneWinner(app.db, crowd, [app.http], 200, '/api/hold-seat/');
     expect(loserDetail).toBe('Seat currently held by another user.');
     const rows = await showSeatRows(app.db, show.showId);
     expect(rows.filter((r) => r.status === 'held')).toEqual([expect.objectContaining({ seat_id: seatId, locked_by_id: winner.id })]);
   });
 
   it('when 50 users book the same seat at once, then exactly one 201, 49 × 409, and one Booking row', async () => {
-    const { show, seatId, winner, loserDetail } = await expectOneWinner([app.http], 201, '/api/book-seat/');
+    const { show, seatId, winner, loserDetail } = await expectOneWinner(app.db, crowd, [app.http], 201, '/api/book-seat/');
     expect(loserDetail).toBe('Seat already booked.');
     expect(await bookingRows(app.db, show.showId)).toEqual([{ id: expect.any(Number), seat_id: seatId, user_id: winner.id }]);
   });
@@ -62,6 +43,8 @@ describe('one seat, 50 users at once, two server processes on one database', () 
 
   it('when holds are split between the processes, then exactly one 200 and 49 × 409', async () => {
     const { show, seatId, winner } = await expectOneWinner(
+      app.db,
+      crowd,
       servers.map((s) => s.http),
       200,
       '/api/hold-seat/',
@@ -72,6 +55,8 @@ describe('one seat, 50 users at once, two server processes on one database', () 
 
   it('when bookings are split between the processes, then exactly one 201, 49 × 409 and one Booking row', async () => {
     const { show, seatId, winner } = await expectOneWinner(
+      app.db,
+      crowd,
       servers.map((s) => s.http),
       201,
       '/api/book-seat/',

@@ -1,10 +1,7 @@
-import { randomInt } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
-import { countBy, releaseTogether } from '../setup/barrier.ts';
-import { bookingRows, createShow, createUser, createUsers, showSeatRows, type TestShow, type TestUser } from '../setup/factories.ts';
-import type { HttpClient } from '../setup/http.ts';
+import { bookingRows, createShow, createUser, showSeatRows, type TestShow, type TestUser } from '../setup/factories.ts';
+import { overlappingGroups } from '../setup/races.ts';
 import { startServerProcess, type ServerProcess } from '../setup/server-process.ts';
 
 let app: TestApp;
@@ -125,50 +122,9 @@ describe('POST /api/release-seat/ and /api/release-seats/', () => {
   });
 });
 
-// Every writer locks its rows in ascending seat id, so overlapping groups
-// wait for each other instead of deadlocking; a deadlock would surface as a
-// 5xx (PostgreSQL aborts one transaction), a double booking in the SQL below.
-async function overlappingGroups(clients: readonly HttpClient[], rounds: number): Promise<void> {
-  const users = await createUsers(app.db, 30);
-  await Promise.all(clients.map((client) => client.warm(30)));
-  const statuses: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const show = await createShow(app.db, { rows: 2, seatsPerRow: 10 });
-    const groups = users.map(() => {
-      const picked = new Set<number>();
-      while (picked.size < 4) {
-        picked.add(show.seatIds[randomInt(show.seatIds.length)]!);
-      }
-      return [...picked];
-    });
-    const path = round % 2 === 0 ? '/api/book-seats/' : '/api/hold-seats/';
-    const replies = await releaseTogether(
-      users.map((user, i) => () => clients[i % clients.length]!.post(path, { show_id: show.showId, seat_ids: groups[i] }, { token: user.token })),
-    );
-    statuses.push(...replies.map((r) => r.status));
-    const winners = users.filter((_, i) => replies[i]!.status < 300);
-    // Whatever won, won whole: each winner has exactly its 4 seats, nobody else has any.
-    const taken = await sql<{ seat_id: number; owner: number }>`
-      SELECT ss.seat_id, coalesce(b.user_id, ss.locked_by_id) AS owner
-        FROM show_seats ss LEFT JOIN bookings b ON b.showtime_id = ss.showtime_id AND b.seat_id = ss.seat_id
-       WHERE ss.showtime_id = ${show.showId} AND ss.status <> 'available'`.execute(app.db);
-    const expected = winners.flatMap((user) => groups[users.indexOf(user)]!.map((seat_id) => ({ seat_id, owner: user.id })));
-    expect(new Set(taken.rows.map((r) => `${r.seat_id}:${r.owner}`))).toEqual(new Set(expected.map((r) => `${r.seat_id}:${r.owner}`)));
-    expect(taken.rows).toHaveLength(expected.length); // no seat twice
-    if (round % 2 === 0) {
-      const perReference = await sql<{ n: number }>`SELECT count(*)::int AS n FROM bookings WHERE showtime_id = ${show.showId} GROUP BY reference`.execute(app.db);
-      expect(perReference.rows.every((r) => r.n === 4)).toBe(true);
-      expect(perReference.rows).toHaveLength(winners.length);
-    }
-  }
-  const counts = countBy(statuses, (s) => s);
-  expect(Object.keys(counts).sort()).toEqual(expect.arrayContaining(['409']));
-  expect(Object.keys(counts).filter((s) => !['200', '201', '409'].includes(s))).toEqual([]);
-}
-
 describe('overlapping groups from many users at once', () => {
   it('when 30 users each book 4 random seats of a 20-seat hall at once, 20 rounds, then no deadlock, no double booking, whole groups only', async () => {
-    await overlappingGroups([app.http], 20);
+    await overlappingGroups(app.db, [app.http], 20);
   });
 
   describe('on two server processes sharing the database', () => {
@@ -182,6 +138,7 @@ describe('overlapping groups from many users at once', () => {
 
     it('when the same 30 users race on 20 seats through both processes, 10 rounds, then the same guarantees hold', async () => {
       await overlappingGroups(
+        app.db,
         servers.map((server) => server.http),
         10,
       );
