@@ -7,6 +7,7 @@ import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
 import { startListener } from './db/listener.ts';
+import { startReadDatabase } from './db/replica.ts';
 import { clientErrorHandler, errorHandler, expectationFailedHandler, frameworkErrorHandler, closeConnectionsWhileClosing, RequestLogController } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerMetrics } from './http/metrics.ts';
@@ -75,7 +76,10 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await registerCompression(app);
   await registerOpenApi(app);
   await registerSecurity(app, config.rateLimits);
-  const metrics = await registerMetrics(app, { db, token: config.metricsToken });
+  // Catalog listings and staff reports may read a replica (READ_DATABASE_URL); seat decisions never do.
+  const readDb = startReadDatabase(db, { url: config.readDatabaseUrl, maxLagSeconds: config.replicaMaxLagSeconds }, logger);
+  app.addHook('onClose', () => readDb.close());
+  const metrics = await registerMetrics(app, { db, readDb, token: config.metricsToken });
   app.decorateRequest('user', null);
   app.decorateRequest('sessionToken', null);
   closeConnectionsWhileClosing(app);
@@ -101,8 +105,8 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(healthRoutes, { db });
   // Logging out gives back the user's held seats (SPEC §6); accounts does not know about seats.
   await app.register(accountRoutes, { db, config, sessions, onLogout: (userId: number) => releaseAllHolds(db, userId, cache.apply) });
-  await app.register(catalogRoutes, { db });
-  await app.register(catalogAdminRoutes, { db, showtimeSeats, maxSeatsPerHall: config.maxSeatsPerHall });
+  await app.register(catalogRoutes, { reads: readDb.reads });
+  await app.register(catalogAdminRoutes, { db, reads: readDb.reads, showtimeSeats, maxSeatsPerHall: config.maxSeatsPerHall });
   await app.register(bookingRoutes, { db, config, metrics, cache, publisher });
   // Event data is JSON text built once for every viewer; anything else is serialized here.
   await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });

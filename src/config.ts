@@ -10,6 +10,10 @@ export type Config = Readonly<{
    * PgBouncer in transaction pooling, which cannot carry a LISTEN.
    */
   listenDatabaseUrl: string | undefined;
+  /** A streaming replica for catalog listings and staff reports (`READ_DATABASE_URL`); never for a seat decision. */
+  readDatabaseUrl: string | undefined;
+  /** Reads go back to the primary while the replica is further behind than this (`REPLICA_MAX_LAG_SECONDS`). */
+  replicaMaxLagSeconds: number;
   dataDir: string;
   /** No DATA_DIR was set: as root, the embedded cluster may move where the postgres user can reach it. */
   dataDirIsDefault: boolean;
@@ -131,7 +135,7 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be "on" or "off", got "${raw}".`);
 }
 
-function databaseUrl(env: Env, name: 'DATABASE_URL' | 'LISTEN_DATABASE_URL'): string | undefined {
+function databaseUrl(env: Env, name: 'DATABASE_URL' | 'LISTEN_DATABASE_URL' | 'READ_DATABASE_URL'): string | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') {
     return undefined;
@@ -202,12 +206,17 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const primaryUrl = databaseUrl(env, 'DATABASE_URL');
   const listenUrl = databaseUrl(env, 'LISTEN_DATABASE_URL');
-  if (listenUrl !== undefined && primaryUrl === undefined) {
-    throw new ConfigError('LISTEN_DATABASE_URL is only used with DATABASE_URL (the embedded PostgreSQL needs neither); set DATABASE_URL too, or unset LISTEN_DATABASE_URL.');
+  const readUrl = databaseUrl(env, 'READ_DATABASE_URL');
+  for (const [name, value] of [['LISTEN_DATABASE_URL', listenUrl], ['READ_DATABASE_URL', readUrl]] as const) {
+    if (value !== undefined && primaryUrl === undefined) {
+      throw new ConfigError(`${name} is only used with DATABASE_URL (the embedded PostgreSQL has no replica and needs no direct URL); set DATABASE_URL too, or unset ${name}.`);
+    }
   }
   return Object.freeze({
     databaseUrl: primaryUrl,
     listenDatabaseUrl: listenUrl,
+    readDatabaseUrl: readUrl,
+    replicaMaxLagSeconds: integer(env, 'REPLICA_MAX_LAG_SECONDS', 5, 1, 3_600),
     dataDir: path.resolve(env['DATA_DIR']?.trim() || '.data'),
     dataDirIsDefault: (env['DATA_DIR']?.trim() ?? '') === '',
     host: env['HOST']?.trim() || '127.0.0.1',

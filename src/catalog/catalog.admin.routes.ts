@@ -33,7 +33,7 @@ const actor = (request: FastifyRequest): catalog.Actor => ({ userId: currentUser
  */
 export async function catalogAdminRoutes(
   app: FastifyInstance,
-  { db, showtimeSeats: seats, maxSeatsPerHall }: { db: Database; showtimeSeats: ShowtimeSeats; maxSeatsPerHall: number },
+  { db, reads, showtimeSeats: seats, maxSeatsPerHall }: { db: Database; reads: () => Database; showtimeSeats: ShowtimeSeats; maxSeatsPerHall: number },
 ): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const staff = { tags: ['staff'], security: [{ bearer: [] }] };
@@ -180,6 +180,7 @@ export async function catalogAdminRoutes(
       },
       onRequest: requireStaff,
     },
-    async (request) => staffOps.getShowtimeReport(db, request.params.id),
+    // A report may be a moment behind (a replica within its lag bound).
+    async (request) => staffOps.getShowtimeReport(reads(), request.params.id),
   );
 }

@@ -5,21 +5,26 @@ import { errorReplies } from '../http/route-helpers.ts';
 import { IdParams, ListQuery, Movie, Page, Showtime, ShowtimesQuery, Venue } from './catalog.schemas.ts';
 import * as catalog from './catalog.service.ts';
 
-/** The public catalog: what is on, where and when (SPEC §6). */
-export async function catalogRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
+/**
+ * The public catalog: what is on, where and when (SPEC §6). Every answer here
+ * may be a moment behind (`reads()` is a replica within its lag bound, when
+ * one is configured): seat counts in a listing are a guide, the seat map and
+ * the seat writes are the truth.
+ */
+export async function catalogRoutes(app: FastifyInstance, { reads }: { reads: () => Database }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['catalog'];
 
   api.get(
     '/api/venues',
     { schema: { tags, summary: 'Venues, by id', querystring: ListQuery, response: { 200: Page(Venue), ...errorReplies(400) } } },
-    async (request) => catalog.listVenues(db, request.query),
+    async (request) => catalog.listVenues(reads(), request.query),
   );
 
   api.get(
     '/api/movies',
     { schema: { tags, summary: 'Movies, by id', querystring: ListQuery, response: { 200: Page(Movie), ...errorReplies(400) } } },
-    async (request) => catalog.listMovies(db, request.query),
+    async (request) => catalog.listMovies(reads(), request.query),
   );
 
   api.get(
@@ -32,12 +37,12 @@ export async function catalogRoutes(app: FastifyInstance, { db }: { db: Database
         response: { 200: Page(Showtime), ...errorReplies(400) },
       },
     },
-    async (request) => catalog.listShowtimes(db, request.query),
+    async (request) => catalog.listShowtimes(reads(), request.query),
   );
 
   api.get(
     '/api/showtimes/:id',
     { schema: { tags, summary: 'One showtime', params: IdParams, response: { 200: Showtime, ...errorReplies(400, 404) } } },
-    async (request) => catalog.getShowtime(db, request.params.id),
+    async (request) => catalog.getShowtime(reads(), request.params.id),
   );
 }

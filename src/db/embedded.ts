@@ -355,7 +355,7 @@ const logTail = (logFile: string): string => {
  * server writes its log through the descriptor we hand it, so the file stays
  * ours and private (older starts left it 0644 and the postgres user's).
  */
-function launchPostmaster(postgres: string, clusterDir: string, port: number, logFile: string, ids: { uid?: number; gid?: number }): ChildProcess {
+export function launchPostmaster(postgres: string, clusterDir: string, port: number, logFile: string, ids: { uid?: number; gid?: number }): ChildProcess {
   const logFd = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
   try {
     chmodSync(logFile, 0o600);
@@ -401,6 +401,22 @@ async function waitUntilReady(url: string, child: ChildProcess, logFile: string)
  * Starts (creating on first use) the cluster under `dataDir` on a free port (or
  * the given one) and returns a URL to its database `boxoffice`.
  */
+/**
+ * The postgres server binary this machine's embedded clusters run, where the
+ * user that runs them can run it, with that user's ids: for tests that start
+ * a standby of an embedded cluster (`launchPostmaster`).
+ */
+export async function embeddedServerBinary(log: Logger): Promise<{ postgres: string; ids: { uid?: number; gid?: number }; cleanup?: () => Promise<void> }> {
+  const found = await binaries();
+  if (process.getuid?.() !== 0) {
+    return { postgres: found.postgres, ids: {} };
+  }
+  await ensurePostgresUser();
+  const ids = await postgresUserIds();
+  const { binaries: reachable, cleanup } = ids.uid === undefined ? { binaries: found, cleanup: undefined } : await reachableBinaries(found, ids.uid, log);
+  return { postgres: reachable.postgres, ids, ...(cleanup === undefined ? {} : { cleanup }) };
+}
+
 export async function startEmbeddedPostgres(
   requestedDataDir: string,
   log: Logger,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { poolStats, type Database } from '../db/database.ts';
+import type { ReadDatabase } from '../db/replica.ts';
 import { AppError } from '../shared/errors.ts';
 
 /** The label of requests no route matched (404, 405): raw URLs would make one time series per typo. */
@@ -45,7 +46,7 @@ export type Metrics = {
  * own: tests build several apps in one process, and prom-client's global
  * registry would mix their numbers and refuse the second registration.
  */
-export async function registerMetrics(app: FastifyInstance, { db, token }: { db: Database; token: string | undefined }): Promise<Metrics> {
+export async function registerMetrics(app: FastifyInstance, { db, readDb, token }: { db: Database; readDb?: ReadDatabase; token: string | undefined }): Promise<Metrics> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -93,6 +94,25 @@ export async function registerMetrics(app: FastifyInstance, { db, token }: { db:
       }
     },
   });
+
+  if (readDb?.configured === true) {
+    new Gauge({
+      name: 'boxoffice_replica_lag_seconds',
+      help: 'How far the read replica (READ_DATABASE_URL) is behind the primary, as last measured; NaN while it cannot be measured (replica unreachable).',
+      registers: [registry],
+      collect() {
+        this.set(readDb.lagSeconds() ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_replica_in_use',
+      help: '1 while catalog reads go to the read replica, 0 while they go to the primary (replica unreachable or behind REPLICA_MAX_LAG_SECONDS).',
+      registers: [registry],
+      collect() {
+        this.set(readDb.usingReplica() ? 1 : 0);
+      },
+    });
+  }
 
   app.addHook('onResponse', async (request, reply) => {
     requestDuration.observe(
