@@ -7,6 +7,7 @@ import * as catalogPricesOperations from './migrations/0002_catalog_prices_opera
 import * as oneRoundTripSeatWrites from './migrations/0003_one_round_trip_seat_writes.ts';
 import * as groupCommitSeatWrites from './migrations/0004_group_commit_seat_writes.ts';
 import * as loginFailures from './migrations/0005_login_failures.ts';
+import * as showtimeLeadingKeys from './migrations/0006_showtime_leading_keys.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003_one_round_trip_seat_writes': oneRoundTripSeatWrites,
   '0004_group_commit_seat_writes': groupCommitSeatWrites,
   '0005_login_failures': loginFailures,
+  '0006_showtime_leading_keys': showtimeLeadingKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
