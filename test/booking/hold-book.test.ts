@@ -23,6 +23,17 @@ const hold = (user: TestUser, seatId: number, extra: Record<string, unknown> = {
 const book = (user: TestUser, seatId: number, extra: Record<string, unknown> = {}) =>
   app.http.post('/api/book-seat/', { seat_id: seatId, show_id: show.showId, ...extra }, { token: user.token });
 const rowOf = async (seatId: number) => (await showSeatRows(app.db, show.showId)).find((r) => r.seat_id === seatId)!;
+/**
+ * Expires the show's holds in SQL, as an operator would, and waits until this
+ * process has heard it (its layout cache answers known conflicts without a
+ * round trip, and learns of an operator's write by NOTIFY, milliseconds later).
+ */
+async function expireHoldsHeard(): Promise<void> {
+  await expireHolds(app.db, show.showId);
+  await expect
+    .poll(async () => ((await app.http.get(`/api/hall-layout/${show.showId}/`)).body.seats as { status: string }[]).some((s) => s.status === 'held'))
+    .toBe(false);
+}
 
 describe('GET /api/hall-layout/{show_id}/', () => {
   it('when the show exists, then it answers the design shape with seats ordered by row then number', async () => {
@@ -150,7 +161,7 @@ describe('POST /api/hold-seat/', () => {
 
   it("when another user's hold has expired, then the seat can be held (released lazily)", async () => {
     await hold(alice, seat(0));
-    await expireHolds(app.db, show.showId);
+    await expireHoldsHeard();
     const reply = await hold(bob, seat(0));
     expect(reply.status).toBe(200);
     expect((await rowOf(seat(0))).locked_by_id).toBe(bob.id);
@@ -202,13 +213,13 @@ describe('POST /api/book-seat/', () => {
 
   it("when the caller's own hold has expired, then it counts as available: 201", async () => {
     await hold(alice, seat(0));
-    await expireHolds(app.db, show.showId);
+    await expireHoldsHeard();
     expect((await book(alice, seat(0))).status).toBe(201);
   });
 
   it("when another user's hold has expired, then the seat can be booked", async () => {
     await hold(bob, seat(0));
-    await expireHolds(app.db, show.showId);
+    await expireHoldsHeard();
     expect((await book(alice, seat(0))).status).toBe(201);
   });
 
