@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { accountRoutes, authenticate, createSessionCache, SESSIONS_REVOKED_CHANNEL } from './accounts/index.ts';
 import { bookingRoutes, createLayoutCache, createSeatPublisher, notifySeatChanges, releaseAllHolds, SEAT_EVENTS_CHANNEL, seatEventRoutes, showtimeSeats, startSeatEventHub } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
+import { pricingRoutes } from './pricing/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
 import { startListener } from './db/listener.ts';
@@ -107,6 +108,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(accountRoutes, { db, config, sessions, onLogout: (userId: number) => releaseAllHolds(db, userId, cache.apply) });
   await app.register(catalogRoutes, { reads: readDb.reads });
   await app.register(catalogAdminRoutes, { db, reads: readDb.reads, showtimeSeats, maxSeatsPerHall: config.maxSeatsPerHall });
+  await app.register(pricingRoutes, { db });
   await app.register(bookingRoutes, { db, config, metrics, cache, publisher });
   // Event data is JSON text built once for every viewer; anything else is serialized here.
   await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });

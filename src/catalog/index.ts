@@ -4,3 +4,4 @@ export { seedDemoCinema } from './seed.ts';
 export { createHall, createMovie, createShowtime, createVenue, type Actor } from './catalog.service.ts';
 export { importCinema, planCinemaImport, type ImportSummary } from './import.ts';
 export type { ShowtimeSeats } from './catalog.ports.ts';
+export { recordAudit, type AuditEntry } from './catalog.queries.ts';

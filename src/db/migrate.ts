@@ -8,6 +8,7 @@ import * as oneRoundTripSeatWrites from './migrations/0003_one_round_trip_seat_w
 import * as groupCommitSeatWrites from './migrations/0004_group_commit_seat_writes.ts';
 import * as loginFailures from './migrations/0005_login_failures.ts';
 import * as showtimeLeadingKeys from './migrations/0006_showtime_leading_keys.ts';
+import * as ticketTypes from './migrations/0007_ticket_types.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_group_commit_seat_writes': groupCommitSeatWrites,
   '0005_login_failures': loginFailures,
   '0006_showtime_leading_keys': showtimeLeadingKeys,
+  '0007_ticket_types': ticketTypes,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -113,6 +113,20 @@ export interface LoginFailuresTable {
   window_ends_at: Timestamp;
 }
 
+/** Who a ticket is for and where it may be sold (migration 0007); see src/pricing/README.md. */
+export interface TicketTypesTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  sold_online: Generated<boolean>;
+  sold_at_box_office: Generated<boolean>;
+  min_per_order: number | null;
+  max_per_order: number | null;
+  staff_only: Generated<boolean>;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -125,6 +139,7 @@ export interface DB {
   bookings: BookingsTable;
   audit_log: AuditLogTable;
   login_failures: LoginFailuresTable;
+  ticket_types: TicketTypesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
