@@ -9,6 +9,7 @@ import * as groupCommitSeatWrites from './migrations/0004_group_commit_seat_writ
 import * as loginFailures from './migrations/0005_login_failures.ts';
 import * as showtimeLeadingKeys from './migrations/0006_showtime_leading_keys.ts';
 import * as ticketTypes from './migrations/0007_ticket_types.ts';
+import * as priceCards from './migrations/0008_price_cards.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005_login_failures': loginFailures,
   '0006_showtime_leading_keys': showtimeLeadingKeys,
   '0007_ticket_types': ticketTypes,
+  '0008_price_cards': priceCards,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

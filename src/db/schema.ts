@@ -127,6 +127,29 @@ export interface TicketTypesTable {
   created_at: CreatedAt;
 }
 
+/** A price per ticket type and seat kind (migration 0008); see src/pricing/README.md. */
+export interface PriceCardsTable {
+  id: Generated<number>;
+  venue_id: number;
+  hall_id: number | null;
+  name: string;
+  currency: string;
+  is_default: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface PriceCardPricesTable {
+  price_card_id: number;
+  ticket_type_id: number;
+  seat_kind: 'standard' | 'premium' | 'wheelchair';
+  amount: number;
+}
+
+export interface ShowtimePriceCardsTable {
+  showtime_id: number;
+  price_card_id: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -140,6 +163,9 @@ export interface DB {
   audit_log: AuditLogTable;
   login_failures: LoginFailuresTable;
   ticket_types: TicketTypesTable;
+  price_cards: PriceCardsTable;
+  price_card_prices: PriceCardPricesTable;
+  showtime_price_cards: ShowtimePriceCardsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { TicketType, TicketTypeBody, TicketTypePatch } from './pricing.schemas.ts';
+import type { SeatKind, TicketType, TicketTypeBody, TicketTypePatch } from './pricing.schemas.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -25,4 +25,150 @@ export function insertTicketType(db: Db, body: TicketTypeBody): Promise<TicketTy
 
 export function updateTicketType(trx: Transaction<DB>, id: number, patch: TicketTypePatch): Promise<TicketType> {
   return trx.updateTable('ticket_types').set(patch).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+}
+
+// ── price cards ─────────────────────────────────────────────────────────────
+
+export type CardRow = { id: number; venue_id: number; hall_id: number | null; name: string; currency: string; is_default: boolean };
+export type CardPriceRow = { price_card_id: number; ticket_type: string; ticket_type_name: string; seat_kind: SeatKind; amount: number };
+
+const cardColumns = ['id', 'venue_id', 'hall_id', 'name', sql<string>`trim(currency)`.as('currency'), 'is_default'] as const;
+
+/** The venue, locked: one card write per venue at a time (one default each), and no venue deleted under it. */
+export function lockVenue(trx: Transaction<DB>, id: number): Promise<{ id: number; currency: string } | undefined> {
+  return trx.selectFrom('venues').select(['id', sql<string>`trim(currency)`.as('currency')]).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+}
+
+export function lockHall(trx: Transaction<DB>, id: number): Promise<{ id: number; venue_id: number } | undefined> {
+  return trx.selectFrom('halls').select(['id', 'venue_id']).where('id', '=', id).forShare().executeTakeFirst();
+}
+
+export function lockCard(trx: Transaction<DB>, id: number): Promise<CardRow | undefined> {
+  return trx.selectFrom('price_cards').select(cardColumns).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function ticketTypesByCode(db: Db, codes: readonly string[]): Promise<{ id: number; code: string }[]> {
+  return codes.length === 0 ? Promise.resolve([]) : db.selectFrom('ticket_types').select(['id', 'code']).where('code', 'in', codes).execute();
+}
+
+export function insertCard(trx: Transaction<DB>, card: Omit<CardRow, 'id'>): Promise<CardRow> {
+  return trx.insertInto('price_cards').values(card).returning(cardColumns).executeTakeFirstOrThrow();
+}
+
+export function updateCard(trx: Transaction<DB>, id: number, change: { name?: string; is_default?: boolean }): Promise<CardRow> {
+  return trx.updateTable('price_cards').set(change).where('id', '=', id).returning(cardColumns).executeTakeFirstOrThrow();
+}
+
+/** The venue's (or the hall's) default card stops being the default. */
+export async function clearDefault(trx: Transaction<DB>, venueId: number, hallId: number | null): Promise<void> {
+  await trx
+    .updateTable('price_cards')
+    .set({ is_default: false })
+    .where('venue_id', '=', venueId)
+    .where((eb) => (hallId === null ? eb('hall_id', 'is', null) : eb('hall_id', '=', hallId)))
+    .where('is_default', '=', true)
+    .execute();
+}
+
+export async function replacePrices(trx: Transaction<DB>, cardId: number, rows: readonly { ticket_type_id: number; seat_kind: SeatKind; amount: number }[]): Promise<void> {
+  await trx.deleteFrom('price_card_prices').where('price_card_id', '=', cardId).execute();
+  if (rows.length > 0) {
+    await trx.insertInto('price_card_prices').values(rows.map((row) => ({ ...row, price_card_id: cardId }))).execute();
+  }
+}
+
+export function deleteCard(trx: Transaction<DB>, id: number): Promise<unknown> {
+  return trx.deleteFrom('price_cards').where('id', '=', id).execute();
+}
+
+export async function showtimesUsing(trx: Transaction<DB>, cardId: number): Promise<number> {
+  const row = await trx.selectFrom('showtime_price_cards').select((eb) => eb.fn.countAll<number>().as('n')).where('price_card_id', '=', cardId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function listCards(db: Db, filter: { venueId: number } | { ids: readonly number[] }): Promise<CardRow[]> {
+  const query = db.selectFrom('price_cards').select(cardColumns).orderBy('id');
+  return ('venueId' in filter ? query.where('venue_id', '=', filter.venueId) : query.where('id', 'in', filter.ids.length === 0 ? [0] : filter.ids)).execute();
+}
+
+/** The prices of the cards, ticket types in id order. `onSaleOnline` leaves out what the public may not buy. */
+export function pricesOf(db: Db, cardIds: readonly number[], options: { onSaleOnline: boolean } = { onSaleOnline: false }): Promise<CardPriceRow[]> {
+  let query = db
+    .selectFrom('price_card_prices as p')
+    .innerJoin('ticket_types as t', 't.id', 'p.ticket_type_id')
+    .select(['p.price_card_id', 't.code as ticket_type', 't.name as ticket_type_name', 'p.seat_kind', 'p.amount'])
+    .where('p.price_card_id', 'in', cardIds.length === 0 ? [0] : cardIds)
+    .orderBy('t.id')
+    .orderBy('p.seat_kind');
+  if (options.onSaleOnline) {
+    query = query.where('t.active', '=', true).where('t.sold_online', '=', true).where('t.staff_only', '=', false);
+  }
+  return query.execute();
+}
+
+export type ShowtimePricing = {
+  id: number;
+  hall_id: number;
+  venue_id: number;
+  currency: string;
+  price_amount: number;
+  premium_price_amount: number;
+  own_card_id: number | null;
+  kinds: SeatKind[];
+};
+
+/** A showtime with what decides its prices: its own card, and the seat kinds its hall has. */
+export function showtimePricing(db: Db, showtimeId: number): Promise<ShowtimePricing | undefined> {
+  return db
+    .selectFrom('showtimes as st')
+    .innerJoin('halls as h', 'h.id', 'st.hall_id')
+    .leftJoin('showtime_price_cards as spc', 'spc.showtime_id', 'st.id')
+    .select([
+      'st.id',
+      'st.hall_id',
+      'h.venue_id',
+      sql<string>`trim(st.currency)`.as('currency'),
+      'st.price_amount',
+      'st.premium_price_amount',
+      'spc.price_card_id as own_card_id',
+      sql<SeatKind[]>`ARRAY(SELECT DISTINCT s.kind FROM seats s WHERE s.hall_id = st.hall_id ORDER BY 1)`.as('kinds'),
+    ])
+    .where('st.id', '=', showtimeId)
+    .executeTakeFirst();
+}
+
+/** The default card for a showtime without its own: its hall's, else its venue's. */
+export async function defaultCardFor(db: Db, venueId: number, hallId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('price_cards')
+    .select('id')
+    .where('venue_id', '=', venueId)
+    .where('is_default', '=', true)
+    .where((eb) => eb.or([eb('hall_id', '=', hallId), eb('hall_id', 'is', null)]))
+    .orderBy(sql`hall_id IS NULL`)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export async function lockShowtime(trx: Transaction<DB>, id: number): Promise<{ id: number; hall_id: number; venue_id: number; currency: string } | undefined> {
+  return trx
+    .selectFrom('showtimes as st')
+    .innerJoin('halls as h', 'h.id', 'st.hall_id')
+    .select(['st.id', 'st.hall_id', 'h.venue_id', sql<string>`trim(st.currency)`.as('currency')])
+    .where('st.id', '=', id)
+    .forShare('st')
+    .executeTakeFirst();
+}
+
+export async function setShowtimeCard(trx: Transaction<DB>, showtimeId: number, cardId: number | null): Promise<void> {
+  if (cardId === null) {
+    await trx.deleteFrom('showtime_price_cards').where('showtime_id', '=', showtimeId).execute();
+    return;
+  }
+  await trx
+    .insertInto('showtime_price_cards')
+    .values({ showtime_id: showtimeId, price_card_id: cardId })
+    .onConflict((oc) => oc.column('showtime_id').doUpdateSet({ price_card_id: cardId }))
+    .execute();
 }

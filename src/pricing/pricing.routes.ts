@@ -4,13 +4,26 @@ import { Type } from 'typebox';
 import { currentUser, requireStaff } from '../accounts/index.ts';
 import type { Database } from '../db/database.ts';
 import { errorReplies, Id } from '../http/route-helpers.ts';
-import { TicketType, TicketTypeBody, TicketTypeList, TicketTypePatch } from './pricing.schemas.ts';
+import * as cards from './price-cards.service.ts';
+import {
+  PriceCard,
+  PriceCardBody,
+  PriceCardList,
+  PriceCardPatch,
+  PriceCardsQuery,
+  ShowtimeCardBody,
+  ShowtimePrices,
+  TicketType,
+  TicketTypeBody,
+  TicketTypeList,
+  TicketTypePatch,
+} from './pricing.schemas.ts';
 import * as pricing from './pricing.service.ts';
 
 const actor = (request: FastifyRequest) => ({ userId: currentUser(request).id });
 const IdParams = Type.Object({ id: Id() });
 
-/** Ticket types (src/pricing/README.md): the public list, and the staff routes that manage them. */
+/** Ticket types and price cards (src/pricing/README.md): what the public sees of them, and the staff routes that manage them. */
 export async function pricingRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const staff = { tags: ['staff'], security: [{ bearer: [] }] };
@@ -49,5 +62,75 @@ export async function pricingRoutes(app: FastifyInstance, { db }: { db: Database
       onRequest: requireStaff,
     },
     async (request) => pricing.updateTicketType(db, request.params.id, request.body, actor(request)),
+  );
+
+  api.get(
+    '/api/showtimes/:id/prices',
+    {
+      schema: {
+        tags: ['pricing'],
+        summary: "What the showtime's seats cost, by ticket type on sale online and seat kind of its hall, with the range",
+        params: IdParams,
+        response: { 200: ShowtimePrices, ...errorReplies(400, 404) },
+      },
+    },
+    async (request) => cards.showtimePrices(db, request.params.id),
+  );
+
+  api.get(
+    '/api/admin/price-cards',
+    { schema: { ...staff, summary: "A venue's price cards", querystring: PriceCardsQuery, response: { 200: PriceCardList, ...errorReplies(400, 401, 403) } }, onRequest: requireStaff },
+    async (request) => cards.listPriceCards(db, request.query.venue_id),
+  );
+
+  api.post(
+    '/api/admin/price-cards',
+    {
+      schema: { ...staff, summary: 'Create a price card', body: PriceCardBody, response: { 201: PriceCard, ...errorReplies(400, 401, 403, 404, 409) } },
+      onRequest: requireStaff,
+    },
+    async (request, reply) => reply.code(201).send(await cards.createPriceCard(db, request.body, actor(request))),
+  );
+
+  api.patch(
+    '/api/admin/price-cards/:id',
+    {
+      schema: {
+        ...staff,
+        summary: "Rename a price card, make it the default, or replace its prices (bookings keep what they paid)",
+        params: IdParams,
+        body: PriceCardPatch,
+        response: { 200: PriceCard, ...errorReplies(400, 401, 403, 404, 409) },
+      },
+      onRequest: requireStaff,
+    },
+    async (request) => cards.updatePriceCard(db, request.params.id, request.body, actor(request)),
+  );
+
+  api.delete(
+    '/api/admin/price-cards/:id',
+    {
+      schema: { ...staff, summary: 'Delete a price card no showtime uses', params: IdParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errorReplies(400, 401, 403, 404, 409) } },
+      onRequest: requireStaff,
+    },
+    async (request, reply) => {
+      await cards.deletePriceCard(db, request.params.id, actor(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.put(
+    '/api/admin/showtimes/:id/price-card',
+    {
+      schema: {
+        ...staff,
+        summary: 'Give a showtime its own price card, or null for its hall\'s or venue\'s default',
+        params: IdParams,
+        body: ShowtimeCardBody,
+        response: { 200: ShowtimePrices, ...errorReplies(400, 401, 403, 404) },
+      },
+      onRequest: requireStaff,
+    },
+    async (request) => cards.setShowtimePriceCard(db, request.params.id, request.body.price_card_id, actor(request)),
   );
 }

@@ -1,4 +1,6 @@
 import { Type, type Static } from 'typebox';
+import { Id } from '../http/route-helpers.ts';
+import { Money } from '../shared/money.ts';
 
 const PerOrder = Type.Integer({ minimum: 1, maximum: 100 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -57,3 +59,63 @@ export const TicketType = Type.Object({
 export type TicketType = Static<typeof TicketType>;
 
 export const TicketTypeList = Type.Object({ items: Type.Array(TicketType) });
+
+// ── price cards ─────────────────────────────────────────────────────────────
+
+export const SeatKind = Type.Union([Type.Literal('standard'), Type.Literal('premium'), Type.Literal('wheelchair')]);
+export type SeatKind = Static<typeof SeatKind>;
+
+const CardPrice = Type.Object(
+  {
+    ticket_type: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,19}$', description: 'A ticket type code other than ADULT (Adult prices are the showtime\'s price and premium_price)' }),
+    seat_kind: SeatKind,
+    price: Money,
+  },
+  { additionalProperties: false },
+);
+const CardPrices = Type.Array(CardPrice, { maxItems: 300, description: 'One price per ticket type and seat kind; a type without a price for a kind is not sold for it' });
+
+export const PriceCardBody = Type.Object(
+  {
+    venue_id: Id('The venue whose card this is'),
+    hall_id: Type.Optional(Nullable(Id('Set to make it (the default of) one hall of the venue'))),
+    name: Type.String({ minLength: 1, maxLength: 60, description: 'Unique within the venue, e.g. "Matinee"' }),
+    default: Type.Optional(Type.Boolean({ description: "The card of every showtime of the venue (or of the hall) that has no card of its own; replaces the previous default" })),
+    prices: CardPrices,
+  },
+  { additionalProperties: false },
+);
+export type PriceCardBody = Static<typeof PriceCardBody>;
+
+export const PriceCardPatch = Type.Partial(
+  Type.Object({ name: PriceCardBody.properties.name, default: Type.Boolean(), prices: CardPrices }),
+  { additionalProperties: false, description: 'Only the fields to change; prices replace all of the card\'s prices.' },
+);
+export type PriceCardPatch = Static<typeof PriceCardPatch>;
+
+const PricedRow = Type.Object({ ticket_type: Type.String(), seat_kind: SeatKind, price: Money });
+export const PriceCard = Type.Object({
+  id: Type.Integer(),
+  venue_id: Type.Integer(),
+  hall_id: Nullable(Type.Integer()),
+  name: Type.String(),
+  default: Type.Boolean(),
+  prices: Type.Array(PricedRow),
+});
+export type PriceCard = Static<typeof PriceCard>;
+export const PriceCardList = Type.Object({ items: Type.Array(PriceCard) });
+export const PriceCardsQuery = Type.Object({ venue_id: Id('Cards of this venue') }, { additionalProperties: false });
+
+export const ShowtimeCardBody = Type.Object(
+  { price_card_id: Nullable(Id('A card of the showtime\'s venue (and hall, if the card is a hall\'s); null to use the hall\'s or venue\'s default')) },
+  { additionalProperties: false },
+);
+
+/** What a showtime's seats cost, by ticket type and seat kind. */
+export const ShowtimePrices = Type.Object({
+  showtime_id: Type.Integer(),
+  price_card: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() })),
+  prices: Type.Array(Type.Object({ ticket_type: Type.Object({ code: Type.String(), name: Type.String() }), seat_kind: SeatKind, price: Money })),
+  range: Nullable(Type.Object({ min: Money, max: Money })),
+});
+export type ShowtimePrices = Static<typeof ShowtimePrices>;
