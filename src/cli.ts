@@ -4,7 +4,7 @@ import pino from 'pino';
 import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
 import { checkInvariants, showtimeSeats, sweepExpiredHolds } from './booking/index.ts';
 import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
-import { seedDemoTicketTypes } from './pricing/index.ts';
+import { seedDemoPricing } from './pricing/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connectDatabase, type Connection } from './db/connect.ts';
 import { start } from './main.ts';
@@ -92,7 +92,7 @@ async function run(argv: string[]): Promise<void> {
       return withDatabase(config, async ({ db }) => {
         const { seeded, showtimes } = await seedDemoCinema(db, showtimeSeats);
         if (seeded) {
-          await seedDemoTicketTypes(db);
+          await seedDemoPricing(db);
         }
         return seeded ? `Seeded the demo cinema with ${showtimes} showtimes.` : 'The database already has venues; nothing seeded.';
       });

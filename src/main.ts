@@ -4,7 +4,7 @@ import { ensureStaffUser } from './accounts/index.ts';
 import { buildApp } from './app.ts';
 import { showtimeSeats, startSweeper } from './booking/index.ts';
 import { seedDemoCinema } from './catalog/index.ts';
-import { seedDemoTicketTypes } from './pricing/index.ts';
+import { seedDemoPricing } from './pricing/index.ts';
 import type { Config } from './config.ts';
 import { connectDatabase } from './db/connect.ts';
 
@@ -67,7 +67,7 @@ async function prepareDatabase(config: Config, log: Logger) {
   if (connection.embedded) {
     const { seeded, showtimes } = await seedDemoCinema(db, showtimeSeats);
     if (seeded) {
-      await seedDemoTicketTypes(db);
+      await seedDemoPricing(db);
       log.info({ showtimes }, 'seeded the demo cinema "Metro Cineplex"');
     }
   }

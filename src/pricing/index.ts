@@ -1,3 +1,3 @@
 export { pricingRoutes } from './pricing.routes.ts';
 export { priceOrder, type OrderPricing, type PricedOrder } from './price-order.ts';
-export { seedDemoTicketTypes } from './seed.ts';
+export { seedDemoPricing } from './seed.ts';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 
 /** The demo cinema's ticket types besides Adult (which every database has): what a cinema typically sells. */
@@ -8,7 +9,43 @@ const demoTypes = [
   { code: 'COMP', name: 'Complimentary', staff_only: true, sold_online: false },
 ];
 
-/** Adds the demo ticket types that are missing; a type staff already have (by code) is left as it is. */
-export async function seedDemoTicketTypes(db: Database): Promise<void> {
-  await db.insertInto('ticket_types').values(demoTypes).onConflict((oc) => oc.column('code').doNothing()).execute();
+/** The demo venue's default card, in minor units: [standard and wheelchair, premium]. Adult is the showtime's own price. */
+const demoCard: Record<string, [number, number]> = { CHILD: [850, 1150], SENIOR: [950, 1250], STUDENT: [1000, 1300], COMP: [0, 0] };
+
+/**
+ * Adds the demo ticket types that are missing (a type staff already have, by
+ * code, is left as it is), and a default price card "Standard" to every venue
+ * that has no card yet, in the venue's currency.
+ */
+export async function seedDemoPricing(db: Database): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('ticket_types').values(demoTypes).onConflict((oc) => oc.column('code').doNothing()).execute();
+    const venues = await trx
+      .selectFrom('venues')
+      .select(['id', sql<string>`trim(currency)`.as('currency')])
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('price_cards').select('id').whereRef('price_cards.venue_id', '=', 'venues.id'))))
+      .execute();
+    const types = await trx.selectFrom('ticket_types').select(['id', 'code']).where('code', 'in', Object.keys(demoCard)).execute();
+    for (const venue of venues) {
+      const card = await trx
+        .insertInto('price_cards')
+        .values({ venue_id: venue.id, name: 'Standard', currency: venue.currency, is_default: true })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('price_card_prices')
+        .values(
+          types.flatMap((type) => {
+            const [standard, premium] = demoCard[type.code]!;
+            return (['standard', 'wheelchair', 'premium'] as const).map((kind) => ({
+              price_card_id: card.id,
+              ticket_type_id: type.id,
+              seat_kind: kind,
+              amount: kind === 'premium' ? premium : standard,
+            }));
+          }),
+        )
+        .execute();
+    }
+  });
 }

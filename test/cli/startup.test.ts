@@ -602,6 +602,10 @@ describe('CLI commands', { timeout: 60_000 }, () => {
         { code: 'STUDENT', staff_only: false },
         { code: 'COMP', staff_only: true },
       ]);
+      const card = await sql<{ name: string; is_default: boolean; prices: number }>`
+        SELECT pc.name, pc.is_default, count(p.*)::int AS prices FROM price_cards pc JOIN price_card_prices p ON p.price_card_id = pc.id
+         WHERE pc.venue_id = ${venues[0]!.id} GROUP BY pc.id`.execute(own.db);
+      expect(card.rows).toEqual([{ name: 'Standard', is_default: true, prices: 12 }]);
       const check = await sql<{ total: number; future: number; seat_mismatch: number }>`
         SELECT count(*)::int AS total, count(*) FILTER (WHERE st.starts_at > now())::int AS future,
                count(*) FILTER (WHERE (SELECT count(*) FROM show_seats ss WHERE ss.showtime_id = st.id)
