@@ -10,6 +10,8 @@ import * as loginFailures from './migrations/0005_login_failures.ts';
 import * as showtimeLeadingKeys from './migrations/0006_showtime_leading_keys.ts';
 import * as ticketTypes from './migrations/0007_ticket_types.ts';
 import * as priceCards from './migrations/0008_price_cards.ts';
+import * as venuePricing from './migrations/0009_venue_pricing.ts';
+import * as vouchers from './migrations/0010_vouchers.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '0006_showtime_leading_keys': showtimeLeadingKeys,
   '0007_ticket_types': ticketTypes,
   '0008_price_cards': priceCards,
+  '0009_venue_pricing': venuePricing,
+  '0010_vouchers': vouchers,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -150,6 +150,39 @@ export interface ShowtimePriceCardsTable {
   price_card_id: number;
 }
 
+/** A venue's booking fee and tax (migration 0009); no row: neither. */
+export interface VenuePricingTable {
+  venue_id: number;
+  fee_per: 'ticket' | 'order' | null;
+  fee_kind: 'fixed' | 'percent' | null;
+  fee_value: number | null;
+  tax_basis_points: number;
+  tax_mode: 'inclusive' | 'exclusive';
+  tax_on_fee: boolean;
+}
+
+/** Vouchers and promo codes (migration 0010); see src/pricing/README.md. */
+export interface VouchersTable {
+  id: Generated<number>;
+  code: string;
+  description: Generated<string>;
+  per: 'ticket' | 'order';
+  kind: 'fixed' | 'percent';
+  value: number;
+  currency: string | null;
+  venue_id: number | null;
+  valid_from: Timestamp | null;
+  valid_until: Timestamp | null;
+  showtime_ids: number[] | null;
+  movie_ids: number[] | null;
+  ticket_types: string[] | null;
+  seat_kinds: string[] | null;
+  max_uses: number | null;
+  uses: Generated<number>;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -166,6 +199,8 @@ export interface DB {
   price_cards: PriceCardsTable;
   price_card_prices: PriceCardPricesTable;
   showtime_price_cards: ShowtimePriceCardsTable;
+  venue_pricing: VenuePricingTable;
+  vouchers: VouchersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

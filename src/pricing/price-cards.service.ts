@@ -166,18 +166,16 @@ export async function setShowtimePriceCard(db: Database, showtimeId: number, car
   return showtimePrices(db, showtimeId);
 }
 
+export type PriceRow = { code: string; name: string; kind: SeatKind; amount: number };
+
 /**
  * What a showtime's seats cost online, by ticket type and seat kind of its
  * hall: Adult at the showtime's own price (premium seats at its premium
- * price), every other type at its card's price (the showtime's own card, else
- * its hall's default, else its venue's). A type the card does not price for a
- * kind is not sold for that kind.
+ * price), every other type on sale online at its card's price (the
+ * showtime's own card, else its hall's default, else its venue's). A type the
+ * card does not price for a kind is not sold for that kind.
  */
-export async function showtimePrices(db: Database, showtimeId: number): Promise<ShowtimePrices> {
-  const show = await queries.showtimePricing(db, showtimeId);
-  if (show === undefined) {
-    throw notFound(pricingErrors.showNotFound);
-  }
+export async function priceTable(db: Database, show: queries.ShowtimePricing): Promise<{ card: queries.CardRow | undefined; rows: PriceRow[] }> {
   const cardId = show.own_card_id ?? (await queries.defaultCardFor(db, show.venue_id, show.hall_id));
   // A default card in another currency than the showtime's prices (a showtime priced apart) does not apply to it.
   const card = cardId === undefined ? undefined : (await queries.listCards(db, { ids: [cardId] })).find((c) => c.currency === show.currency);
@@ -185,12 +183,18 @@ export async function showtimePrices(db: Database, showtimeId: number): Promise<
   const kinds = new Set<SeatKind>(show.kinds);
   const adultRows = adult === undefined ? [] : show.kinds.map((kind) => ({ code: adult.code, name: adult.name, kind, amount: kind === 'premium' ? show.premium_price_amount : show.price_amount }));
   const cardRows = card === undefined ? [] : (await queries.pricesOf(db, [card.id], { onSaleOnline: true })).filter((row) => kinds.has(row.seat_kind));
-  const prices = [...adultRows, ...cardRows.map((row) => ({ code: row.ticket_type, name: row.ticket_type_name, kind: row.seat_kind, amount: row.amount }))].map((row) => ({
-    ticket_type: { code: row.code, name: row.name },
-    seat_kind: row.kind,
-    price: money(row.amount, show.currency),
-  }));
-  const amounts = prices.map((p) => p.price.amount);
+  return { card, rows: [...adultRows, ...cardRows.map((row) => ({ code: row.ticket_type, name: row.ticket_type_name, kind: row.seat_kind, amount: row.amount }))] };
+}
+
+/** A showtime's price table, for the public (GET /api/showtimes/{id}/prices). */
+export async function showtimePrices(db: Database, showtimeId: number): Promise<ShowtimePrices> {
+  const show = await queries.showtimePricing(db, showtimeId);
+  if (show === undefined) {
+    throw notFound(pricingErrors.showNotFound);
+  }
+  const { card, rows } = await priceTable(db, show);
+  const prices = rows.map((row) => ({ ticket_type: { code: row.code, name: row.name }, seat_kind: row.kind, price: money(row.amount, show.currency) }));
+  const amounts = rows.map((row) => row.amount);
   const range: { min: Money; max: Money } | null =
     amounts.length === 0 ? null : { min: money(Math.min(...amounts), show.currency), max: money(Math.max(...amounts), show.currency) };
   return { showtime_id: show.id, price_card: card === undefined ? null : { id: card.id, name: card.name }, prices, range };

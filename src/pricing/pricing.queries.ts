@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../db/schema.ts';
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { DB, VenuePricingTable, VouchersTable } from '../db/schema.ts';
 import type { SeatKind, TicketType, TicketTypeBody, TicketTypePatch } from './pricing.schemas.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -108,6 +109,9 @@ export function pricesOf(db: Db, cardIds: readonly number[], options: { onSaleOn
 
 export type ShowtimePricing = {
   id: number;
+  movie_id: number;
+  status: string;
+  started: boolean;
   hall_id: number;
   venue_id: number;
   currency: string;
@@ -125,6 +129,9 @@ export function showtimePricing(db: Db, showtimeId: number): Promise<ShowtimePri
     .leftJoin('showtime_price_cards as spc', 'spc.showtime_id', 'st.id')
     .select([
       'st.id',
+      'st.movie_id',
+      'st.status',
+      sql<boolean>`st.starts_at <= now()`.as('started'),
       'st.hall_id',
       'h.venue_id',
       sql<string>`trim(st.currency)`.as('currency'),
@@ -171,4 +178,47 @@ export async function setShowtimeCard(trx: Transaction<DB>, showtimeId: number, 
     .values({ showtime_id: showtimeId, price_card_id: cardId })
     .onConflict((oc) => oc.column('showtime_id').doUpdateSet({ price_card_id: cardId }))
     .execute();
+}
+
+// ── a venue's fee and tax; quotes ─────────────────────────────────────────────
+
+export type VenuePricingRow = Selectable<VenuePricingTable>;
+
+export function findVenuePricing(db: Db, venueId: number): Promise<VenuePricingRow | undefined> {
+  return db.selectFrom('venue_pricing').selectAll().where('venue_id', '=', venueId).executeTakeFirst();
+}
+
+export async function saveVenuePricing(trx: Transaction<DB>, row: VenuePricingRow): Promise<void> {
+  const change = { fee_per: row.fee_per, fee_kind: row.fee_kind, fee_value: row.fee_value, tax_basis_points: row.tax_basis_points, tax_mode: row.tax_mode, tax_on_fee: row.tax_on_fee };
+  await trx.insertInto('venue_pricing').values(row).onConflict((oc) => oc.column('venue_id').doUpdateSet(change)).execute();
+}
+
+/** The seats of the hall among `seatIds`, with their kinds. */
+export function seatsOfHall(db: Db, hallId: number, seatIds: readonly number[]): Promise<{ id: number; kind: SeatKind }[]> {
+  return db.selectFrom('seats').select(['id', 'kind']).where('hall_id', '=', hallId).where('id', 'in', seatIds).execute();
+}
+
+// ── vouchers ───────────────────────────────────────────────────────────────
+
+export type VoucherRow = Selectable<VouchersTable>;
+
+export function findVoucher(db: Db, by: { code: string } | { id: number }): Promise<VoucherRow | undefined> {
+  const query = db.selectFrom('vouchers').selectAll();
+  return ('code' in by ? query.where('code', '=', by.code) : query.where('id', '=', by.id)).executeTakeFirst();
+}
+
+export function lockVoucher(trx: Transaction<DB>, id: number): Promise<VoucherRow | undefined> {
+  return trx.selectFrom('vouchers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function listVouchers(db: Db): Promise<VoucherRow[]> {
+  return db.selectFrom('vouchers').selectAll().orderBy('id').execute();
+}
+
+export function insertVoucher(trx: Transaction<DB>, row: Insertable<VouchersTable>): Promise<VoucherRow> {
+  return trx.insertInto('vouchers').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateVoucher(trx: Transaction<DB>, id: number, change: Updateable<VouchersTable>): Promise<VoucherRow> {
+  return trx.updateTable('vouchers').set(change).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }

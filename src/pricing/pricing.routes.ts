@@ -5,18 +5,27 @@ import { currentUser, requireStaff } from '../accounts/index.ts';
 import type { Database } from '../db/database.ts';
 import { errorReplies, Id } from '../http/route-helpers.ts';
 import * as cards from './price-cards.service.ts';
+import * as quotes from './quote.service.ts';
+import * as vouchers from './vouchers.service.ts';
 import {
   PriceCard,
   PriceCardBody,
   PriceCardList,
   PriceCardPatch,
   PriceCardsQuery,
+  Quote,
+  QuoteBody,
   ShowtimeCardBody,
   ShowtimePrices,
   TicketType,
   TicketTypeBody,
   TicketTypeList,
   TicketTypePatch,
+  VenuePricing,
+  Voucher,
+  VoucherBody,
+  VoucherList,
+  VoucherPatch,
 } from './pricing.schemas.ts';
 import * as pricing from './pricing.service.ts';
 
@@ -132,5 +141,60 @@ export async function pricingRoutes(app: FastifyInstance, { db }: { db: Database
       onRequest: requireStaff,
     },
     async (request) => cards.setShowtimePriceCard(db, request.params.id, request.body.price_card_id, actor(request)),
+  );
+
+  api.get(
+    '/api/admin/venues/:id/pricing',
+    { schema: { ...staff, summary: "A venue's booking fee and tax", params: IdParams, response: { 200: VenuePricing, ...errorReplies(400, 401, 403, 404) } }, onRequest: requireStaff },
+    async (request) => quotes.getVenuePricing(db, request.params.id),
+  );
+
+  api.put(
+    '/api/admin/venues/:id/pricing',
+    {
+      schema: {
+        ...staff,
+        summary: "Set a venue's booking fee (null: none) and tax; what was paid stays paid",
+        params: IdParams,
+        body: VenuePricing,
+        response: { 200: VenuePricing, ...errorReplies(400, 401, 403, 404) },
+      },
+      onRequest: requireStaff,
+    },
+    async (request) => quotes.setVenuePricing(db, request.params.id, request.body, actor(request)),
+  );
+
+  api.post(
+    '/api/quote',
+    {
+      schema: {
+        tags: ['pricing'],
+        summary: 'What tickets of one showtime would cost, line by line, with the booking fee and tax (nothing is held)',
+        body: QuoteBody,
+        response: { 200: Quote, ...errorReplies(400, 404, 409) },
+      },
+    },
+    async (request) => quotes.quote(db, request.body),
+  );
+
+  api.get(
+    '/api/admin/vouchers',
+    { schema: { ...staff, summary: 'Every voucher, with its uses', response: { 200: VoucherList, ...errorReplies(401, 403) } }, onRequest: requireStaff },
+    async () => vouchers.listVouchers(db),
+  );
+
+  api.post(
+    '/api/admin/vouchers',
+    { schema: { ...staff, summary: 'Create a voucher or promo code', body: VoucherBody, response: { 201: Voucher, ...errorReplies(400, 401, 403, 404, 409) } }, onRequest: requireStaff },
+    async (request, reply) => reply.code(201).send(await vouchers.createVoucher(db, request.body, actor(request))),
+  );
+
+  api.patch(
+    '/api/admin/vouchers/:id',
+    {
+      schema: { ...staff, summary: "Change a voucher's description, validity, uses or active flag", params: IdParams, body: VoucherPatch, response: { 200: Voucher, ...errorReplies(400, 401, 403, 404) } },
+      onRequest: requireStaff,
+    },
+    async (request) => vouchers.updateVoucher(db, request.params.id, request.body, actor(request)),
   );
 }

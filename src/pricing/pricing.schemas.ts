@@ -119,3 +119,131 @@ export const ShowtimePrices = Type.Object({
   range: Nullable(Type.Object({ min: Money, max: Money })),
 });
 export type ShowtimePrices = Static<typeof ShowtimePrices>;
+
+// ── a venue's fee and tax ───────────────────────────────────────────────────
+
+const BasisPoints = (description: string) => Type.Integer({ minimum: 0, maximum: 10_000, description: `${description}, in basis points: 1 = 0.01 %, 1,900 = 19 %` });
+
+export const FeeAmount = Type.Union([
+  Type.Object({ percent_basis_points: BasisPoints('A share of what the ticket (or order) costs after discounts') }, { additionalProperties: false }),
+  Type.Object({ fixed: Money }, { additionalProperties: false }),
+]);
+
+export const VenuePricing = Type.Object(
+  {
+    booking_fee: Nullable(
+      Type.Object(
+        { per: Type.Union([Type.Literal('ticket'), Type.Literal('order')], { description: 'On each paid ticket, or once on a paid order' }), amount: FeeAmount },
+        { additionalProperties: false },
+      ),
+    ),
+    tax: Type.Object(
+      {
+        rate_basis_points: BasisPoints('The tax rate'),
+        mode: Type.Union([Type.Literal('inclusive'), Type.Literal('exclusive')], { description: 'inclusive: prices contain the tax; exclusive: it is added' }),
+        on_fee: Type.Boolean({ description: 'Whether the booking fee is taxed' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type VenuePricing = Static<typeof VenuePricing>;
+
+// ── a quote ────────────────────────────────────────────────────────────────
+
+export const VoucherCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$', description: 'A voucher or promo code (not case-sensitive), e.g. "SPRING10"' });
+
+export const QuoteBody = Type.Object(
+  {
+    show_id: Id('The showtime'),
+    voucher: Type.Optional(VoucherCode),
+    tickets: Type.Array(
+      Type.Object({ seat_id: Id('A seat of the showtime'), ticket_type: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,19}$', description: 'A ticket type code, e.g. "CHILD"' }) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 100 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type QuoteBody = Static<typeof QuoteBody>;
+
+export const Quote = Type.Object({
+  show_id: Type.Integer(),
+  currency: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      seat_id: Type.Integer(),
+      ticket_type: Type.String(),
+      seat_kind: SeatKind,
+      price: Money,
+      discount: Money,
+      fee: Money,
+      tax: Money,
+      total: Money,
+    }),
+  ),
+  subtotal: Money,
+  discount: Money,
+  fee: Money,
+  tax: Money,
+  total: Money,
+  tax_mode: Type.Union([Type.Literal('inclusive'), Type.Literal('exclusive')]),
+  tax_rate_basis_points: Type.Integer(),
+  voucher: Nullable(Type.Object({ code: Type.String(), description: Type.String() })),
+});
+export type Quote = Static<typeof Quote>;
+
+// ── vouchers ───────────────────────────────────────────────────────────────
+
+const Instant = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+const voucherLimits = {
+  description: Type.String({ maxLength: 200, description: 'What staff and moviegoers read, e.g. "Spring offer: 10 % off"' }),
+  valid_from: Instant('Redeemable from this instant; null: at once'),
+  valid_until: Instant('Redeemable before this instant; null: no end'),
+  max_uses: Nullable(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Orders it may be used on, in all; null: no limit' })),
+};
+
+export const VoucherBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[A-Z0-9][A-Z0-9_-]{2,31}$', description: 'Upper-case letters, digits, _ and -, 3–32 long; unique' }),
+    per: Type.Union([Type.Literal('ticket'), Type.Literal('order')], { description: 'Off each ticket it applies to, or once off those tickets together' }),
+    amount: FeeAmount,
+    venue_id: Type.Optional(Nullable(Id('Only at this venue; null: every venue'))),
+    showtime_ids: Type.Optional(Nullable(Type.Array(Id(), { minItems: 1, maxItems: 1000, description: 'Only for these showtimes' }))),
+    movie_ids: Type.Optional(Nullable(Type.Array(Id(), { minItems: 1, maxItems: 1000, description: 'Only for these movies' }))),
+    ticket_types: Type.Optional(Nullable(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,19}$' }), { minItems: 1, maxItems: 50, description: 'Only for tickets of these types' }))),
+    seat_kinds: Type.Optional(Nullable(Type.Array(SeatKind, { minItems: 1, maxItems: 3, description: 'Only for seats of these kinds' }))),
+    description: Type.Optional(voucherLimits.description),
+    valid_from: Type.Optional(voucherLimits.valid_from),
+    valid_until: Type.Optional(voucherLimits.valid_until),
+    max_uses: Type.Optional(voucherLimits.max_uses),
+  },
+  { additionalProperties: false },
+);
+export type VoucherBody = Static<typeof VoucherBody>;
+
+export const VoucherPatch = Type.Partial(
+  Type.Object({ ...voucherLimits, active: Type.Boolean({ description: 'false: no longer redeemable' }) }),
+  { additionalProperties: false, description: 'Only the fields to change; at least one. What a voucher takes off and where it applies cannot change.' },
+);
+export type VoucherPatch = Static<typeof VoucherPatch>;
+
+export const Voucher = Type.Object({
+  id: Type.Integer(),
+  code: Type.String(),
+  description: Type.String(),
+  per: Type.Union([Type.Literal('ticket'), Type.Literal('order')]),
+  amount: FeeAmount,
+  venue_id: Nullable(Type.Integer()),
+  showtime_ids: Nullable(Type.Array(Type.Integer())),
+  movie_ids: Nullable(Type.Array(Type.Integer())),
+  ticket_types: Nullable(Type.Array(Type.String())),
+  seat_kinds: Nullable(Type.Array(SeatKind)),
+  valid_from: Nullable(Type.String()),
+  valid_until: Nullable(Type.String()),
+  max_uses: Nullable(Type.Integer()),
+  uses: Type.Integer(),
+  active: Type.Boolean(),
+});
+export type Voucher = Static<typeof Voucher>;
+export const VoucherList = Type.Object({ items: Type.Array(Voucher) });

@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { showtimeSeats } from '../../src/booking/index.ts';
-import { createHall, createMovie, createShowtime, createVenue } from '../../src/catalog/index.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, type TestUser } from '../setup/factories.ts';
+import { createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
 let customer: TestUser;
-const types = { child: '', senior: '', comp: '' };
+let types: Record<'child' | 'senior' | 'comp', string>;
 
-const eur = (amount: number) => ({ amount, currency: 'EUR' });
-const tag = () => randomBytes(3).toString('hex').toUpperCase();
 const send = (method: string, path: string, body?: unknown, user = staff) => app.http.send(method, path, body, { token: user.token });
 const cardRows = async () => (await sql<{ n: number }>`SELECT (SELECT count(*) FROM price_cards) + (SELECT count(*) FROM price_card_prices) AS n`.execute(app.db)).rows[0]!.n;
 
@@ -20,29 +16,11 @@ beforeAll(async () => {
   app = await startTestApp();
   staff = await createUser(app.db, { staff: true });
   customer = await createUser(app.db);
-  for (const [key, body] of [
-    ['child', { name: 'Child' }],
-    ['senior', { name: 'Senior' }],
-    ['comp', { name: 'Complimentary', staff_only: true }],
-  ] as const) {
-    const code = `${key.toUpperCase()}_${tag()}`;
-    expect((await send('POST', '/api/admin/ticket-types', { code, ...body })).status).toBe(201);
-    types[key] = code;
-  }
+  types = await createTicketTypes(app, staff, { child: { name: 'Child' }, senior: { name: 'Senior' }, comp: { name: 'Complimentary', staff_only: true } });
 });
 afterAll(() => app.close());
 
-/** A venue with two halls (the first with a premium back row) and a showtime in each, Adult at 12.50 / 16.50. */
-async function cinema() {
-  const venue = await createVenue(app.db, { name: `Venue ${tag()}`, city: 'Springfield' });
-  const hall = await createHall(app.db, { venue_id: venue.id, name: 'Hall 1', rows: [{ row: 'A', seats: 4 }, { row: 'B', seats: 4, kind: 'premium' }] });
-  const other = await createHall(app.db, { venue_id: venue.id, name: 'Hall 2', rows: [{ row: 'A', seats: 4 }] });
-  const movie = await createMovie(app.db, { title: 'Priced', duration_minutes: 90 });
-  const startsAt = new Date(Date.now() + 3_600_000).toISOString();
-  const show = await createShowtime(app.db, showtimeSeats, { hall_id: hall.id, movie_id: movie.id, starts_at: startsAt, price: eur(1250), premium_price: eur(1650) });
-  const showInOther = await createShowtime(app.db, showtimeSeats, { hall_id: other.id, movie_id: movie.id, starts_at: startsAt, price: eur(1000) });
-  return { venue, hall, other, show, showInOther };
-}
+const cinema = () => pricedCinema(app);
 
 async function card(body: Record<string, unknown>) {
   const reply = await send('POST', '/api/admin/price-cards', body);
