@@ -1,10 +1,9 @@
 import { Type, type Static } from 'typebox';
-import { Id } from '../http/route-helpers.ts';
+import { Id, IdParams, Nullable } from '../http/route-helpers.ts';
 import { Money } from '../shared/money.ts';
 
 const Name = (max: number) => Type.String({ minLength: 1, maxLength: max });
 const Time = Type.String({ format: 'date-time' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 /**
  * PATCH bodies: any subset of the fields, unknown fields refused (a typo must
  * not answer 200 having changed nothing). An empty body is refused by the
@@ -169,5 +168,5 @@ export const ShowtimesQuery = Type.Object({
   venue_id: Type.Optional(Id()),
 });
 export type ShowtimesQuery = Static<typeof ShowtimesQuery>;
-export const IdParams = Type.Object({ id: Id() });
+export { IdParams };
 export type IdParams = Static<typeof IdParams>;

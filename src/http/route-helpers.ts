@@ -13,6 +13,12 @@ export function errorReplies(...statuses: number[]): Record<number, TSchema> {
 export const Id = (description?: string) =>
   Type.Integer({ minimum: 1, maximum: 2_147_483_647, ...(description === undefined ? {} : { description }) });
 
+/** `schema`, or null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** The params of a route `/…/:id`. */
+export const IdParams = Type.Object({ id: Id() });
+
 type RateKey = 'ip' | 'user';
 
 /**

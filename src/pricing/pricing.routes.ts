@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { currentUser, requireStaff } from '../accounts/index.ts';
 import type { Database } from '../db/database.ts';
-import { errorReplies, Id } from '../http/route-helpers.ts';
+import { errorReplies, IdParams } from '../http/route-helpers.ts';
 import * as cards from './price-cards.service.ts';
 import * as quotes from './quote.service.ts';
 import * as vouchers from './vouchers.service.ts';
@@ -30,7 +30,6 @@ import {
 import * as pricing from './pricing.service.ts';
 
 const actor = (request: FastifyRequest) => ({ userId: currentUser(request).id });
-const IdParams = Type.Object({ id: Id() });
 
 /** Ticket types and price cards (src/pricing/README.md): what the public sees of them, and the staff routes that manage them. */
 export async function pricingRoutes(app: FastifyInstance, { db }: { db: Database }): Promise<void> {

@@ -1,9 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { Id } from '../http/route-helpers.ts';
+import { Id, Nullable } from '../http/route-helpers.ts';
 import { Money } from '../shared/money.ts';
 
 const PerOrder = Type.Integer({ minimum: 1, maximum: 100 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const fields = {
   code: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,19}$', description: 'Upper-case letters, digits and _, 2–20 long, e.g. "CHILD"; unique' }),

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, type TestUser } from '../setup/factories.ts';
-import { createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
+import { createPriceCard, createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -22,11 +22,7 @@ afterAll(() => app.close());
 
 const cinema = () => pricedCinema(app);
 
-async function card(body: Record<string, unknown>) {
-  const reply = await send('POST', '/api/admin/price-cards', body);
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
-  return reply.body as { id: number; default: boolean };
-}
+const card = (body: Record<string, unknown>) => createPriceCard(app, staff, body);
 
 const prices = async (showId: number) => {
   const reply = await app.http.get(`/api/showtimes/${showId}/prices`);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, startShowNow, type TestUser } from '../setup/factories.ts';
-import { createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
+import { createPriceCard, createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -25,7 +25,7 @@ const asStaff = (method: string, path: string, body?: unknown) => app.http.send(
 /** A cinema whose venue card prices Child at 8.00 / 11.00 and Group at 9.00, with the given fee and tax. */
 async function setUp(pricing?: Record<string, unknown>) {
   const cinema = await pricedCinema(app);
-  const card = await asStaff('POST', '/api/admin/price-cards', {
+  await createPriceCard(app, staff, {
     venue_id: cinema.venue.id,
     name: 'Standard',
     default: true,
@@ -37,7 +37,6 @@ async function setUp(pricing?: Record<string, unknown>) {
       { ticket_type: types.comp, seat_kind: 'standard', price: eur(0) },
     ],
   });
-  expect(card.status).toBe(201);
   if (pricing !== undefined) {
     const set = await asStaff('PUT', `/api/admin/venues/${cinema.venue.id}/pricing`, pricing);
     expect(set.status, JSON.stringify(set.body)).toBe(200);

@@ -32,3 +32,10 @@ export async function pricedCinema(app: TestApp) {
   const seats = await app.db.selectFrom('seats').select(['id', 'kind']).where('hall_id', '=', hall.id).orderBy('id').execute();
   return { venue, hall, other, show, showInOther, standardSeats: seats.filter((s) => s.kind === 'standard').map((s) => s.id), premiumSeats: seats.filter((s) => s.kind === 'premium').map((s) => s.id) };
 }
+
+/** A price card made by staff through the API (201 asserted). */
+export async function createPriceCard(app: TestApp, staff: TestUser, body: Record<string, unknown>): Promise<{ id: number; default: boolean }> {
+  const reply = await app.http.post('/api/admin/price-cards', body, { token: staff.token });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  return reply.body as { id: number; default: boolean };
+}
