@@ -226,7 +226,7 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
     const paid = await http.post(`/api/test-provider/payments/${order.body.payment.id}/confirm`, { client_secret: order.body.payment.client_secret, card_number: '4242 4242 4242 4242' });
     expect(paid.body.status).toBe('succeeded');
     let line: any;
-    for (let i = 0; i < 100 && line?.booking_id == null; i++) {
+    for (let i = 0; i < 100 && (line?.booking_id ?? null) === null; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       line = (await http.get(`/api/orders/${order.body.id}`, { token })).body.lines[0];
     }
