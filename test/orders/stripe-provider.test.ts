@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderUnavailableError, WebhookSignatureError, type CreatePayment, type PaymentProvider } from '../../src/orders/payments/provider.ts';
 import { createStripeProvider, stripeUnavailable } from '../../src/orders/payments/stripe-provider.ts';
-import { startStripeStub, type StripeStub } from '../setup/stripe-stub.ts';
+import { startStripeStub, webhookPath, type StripeStub } from '../setup/stripe-stub.ts';
 
 // The Stripe provider through the official SDK and real HTTP, against the
 // local stub of Stripe's API (test/setup/stripe-stub.ts).
@@ -166,6 +167,22 @@ describe('refundPayment', () => {
     expect(stub.refunds().filter((r) => r.payment_intent === id)).toEqual([expect.objectContaining({ id: first.id, amount })]);
     expect(stub.requests.at(-1)).toMatchObject({ endpoint: 'createRefund', idempotencyKey: key, params: { payment_intent: id } });
   });
+
+  it('when a refunded payment is refunded again under another key, then the answer is the first refund and no second one is made', async () => {
+    const { id } = await created();
+    stub.succeed(id);
+    const first = await stripe.refundPayment(id, randomUUID());
+
+    expect(await stripe.refundPayment(id, randomUUID())).toEqual(first);
+    expect(stub.refunds().filter((r) => r.payment_intent === id)).toHaveLength(1);
+  });
+
+  it('when the payment has not succeeded, then Stripe\'s refusal passes through (not an outage)', async () => {
+    const { id } = await created();
+    const error = await rejection(stripe.refundPayment(id, randomUUID()));
+    expect(error).not.toBeInstanceOf(ProviderUnavailableError);
+    expect(String(error)).toMatch(/does not have a successful charge to refund/);
+  });
 });
 
 describe('verifyWebhook', () => {
@@ -185,6 +202,34 @@ describe('verifyWebhook', () => {
     const { event, body, headers } = stub.webhook('payment_intent.succeeded', id);
     expect(deliver(body, headers)).toEqual({ id: event.id, type: 'payment_intent.succeeded', paymentId: id });
     expect(event.id).toMatch(/^evt_/);
+  });
+
+  it('when sendWebhook posts a delivery over HTTP, then the raw body and the headers as node:http receives them verify', async () => {
+    const { id } = await created();
+    stub.succeed(id);
+    const seen: unknown[] = [];
+    const receiver = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        try {
+          seen.push({ path: request.url, verified: stripe.verifyWebhook(Buffer.concat(chunks), request.headers) });
+          response.end('{"received":true}');
+        } catch (error) {
+          seen.push({ path: request.url, refused: String(error) });
+          response.writeHead(400).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
+    try {
+      const reply = await stub.sendWebhook(`http://127.0.0.1:${port}`, 'payment_intent.succeeded', id);
+      expect(reply.status).toBe(200);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    expect(seen).toEqual([{ path: webhookPath, verified: { id: expect.stringMatching(/^evt_/), type: 'payment_intent.succeeded', paymentId: id } }]);
   });
 
   it.each(['charge.succeeded', 'charge.refunded', 'charge.refund.updated', 'refund.created'])('when a %s event arrives, then its payment is the intent it names', async (type) => {

@@ -72,7 +72,7 @@ export type StripeStub = {
 
 export const webhookPath = '/api/payments/webhooks/stripe';
 
-export type StubEndpoint = 'createIntent' | 'retrieveIntent' | 'cancelIntent' | 'createRefund' | 'unknown';
+export type StubEndpoint = 'createIntent' | 'retrieveIntent' | 'cancelIntent' | 'createRefund' | 'listRefunds' | 'unknown';
 export type StubRequest = { endpoint: StubEndpoint; method: string; path: string; params: FormParams; idempotencyKey: string | null };
 export type StubWebhook = { event: { id: string; type: string; data: { object: Record<string, unknown> } }; body: string; headers: Record<string, string> };
 export type StubIntent = {
@@ -120,7 +120,7 @@ export async function startStripeStub({
   const intents = new Map<string, StubIntent>();
   const refunds: StubRefund[] = [];
   const idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
-  const calls: Record<StubEndpoint, number> = { createIntent: 0, retrieveIntent: 0, cancelIntent: 0, createRefund: 0, unknown: 0 };
+  const calls: Record<StubEndpoint, number> = { createIntent: 0, retrieveIntent: 0, cancelIntent: 0, createRefund: 0, listRefunds: 0, unknown: 0 };
   const requests: StubRequest[] = [];
   const failures: (number | 'network')[] = [];
   const sockets = new Set<Socket>();
@@ -213,6 +213,14 @@ export async function startStripeStub({
     return { status: 200, body: refund };
   }
 
+  function listRefunds(params: FormParams): Answer {
+    const id = typeof params.payment_intent === 'string' ? params.payment_intent : null;
+    const limit = typeof params.limit === 'string' ? Number(params.limit) : 10;
+    // Stripe lists newest first.
+    const data = refunds.filter((r) => id === null || r.payment_intent === id).reverse().slice(0, limit);
+    return { status: 200, body: { object: 'list', url: '/v1/refunds', has_more: false, data } };
+  }
+
   function route(method: string, path: string): { endpoint: StubEndpoint; run: (params: FormParams) => Answer } {
     if (method === 'POST' && path === '/v1/payment_intents') {
       return { endpoint: 'createIntent', run: createIntent };
@@ -229,6 +237,9 @@ export async function startStripeStub({
     }
     if (method === 'POST' && path === '/v1/refunds') {
       return { endpoint: 'createRefund', run: createRefund };
+    }
+    if (method === 'GET' && path === '/v1/refunds') {
+      return { endpoint: 'listRefunds', run: listRefunds };
     }
     return {
       endpoint: 'unknown',

@@ -85,8 +85,22 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
 
     refundPayment: (id: string, idempotencyKey: string) =>
       call(async () => {
-        const refund = await stripe.refunds.create({ payment_intent: id }, { idempotencyKey });
-        return { id: refund.id, status: toRefundStatus(refund.status) } satisfies ProviderRefund;
+        try {
+          const refund = await stripe.refunds.create({ payment_intent: id }, { idempotencyKey });
+          return { id: refund.id, status: toRefundStatus(refund.status) } satisfies ProviderRefund;
+        } catch (error) {
+          // Refunded already under another key (Stripe keeps a key 24 hours, a
+          // retry may come later): the money is on its way back, so the answer
+          // is that refund, not an error.
+          if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'charge_already_refunded') {
+            const earlier = await stripe.refunds.list({ payment_intent: id, limit: 10 });
+            const refund = earlier.data.find((r) => toRefundStatus(r.status) !== 'failed');
+            if (refund !== undefined) {
+              return { id: refund.id, status: toRefundStatus(refund.status) } satisfies ProviderRefund;
+            }
+          }
+          throw error;
+        }
       }),
 
     verifyWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): WebhookEvent {
