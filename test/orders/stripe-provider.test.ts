@@ -144,6 +144,13 @@ describe('cancelPayment', () => {
     expect(stub.intent(id).status).toBe('succeeded');
   });
 
+  it('when the payment is processing, then Stripe does not cancel it and it comes back processing: the caller reads the status', async () => {
+    const { id } = await created();
+    stub.setProcessing(id);
+    expect(await stripe.cancelPayment(id, randomUUID())).toMatchObject({ id, status: 'processing' });
+    expect(stub.intent(id).status).toBe('processing');
+  });
+
   it('when a canceled payment is canceled again under another key, then it answers canceled', async () => {
     const { id } = await created();
     await stripe.cancelPayment(id, randomUUID());

@@ -71,11 +71,11 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
         try {
           return toPayment(await stripe.paymentIntents.cancel(id, {}, { idempotencyKey }));
         } catch (error) {
-          // Stripe refuses to cancel an intent that has already succeeded (or
-          // was canceled, or is processing) with this code and the intent in
-          // the error. The caller asked for the payment's final word, and that
-          // is it: a succeeded payment comes back succeeded, for the caller to
-          // keep or refund.
+          // Stripe refuses to cancel an intent that has succeeded, was
+          // canceled or is processing, with this code and the intent in the
+          // error. The answer is then the intent as it is (succeeded: for the
+          // caller to keep or refund; processing: ask again later), so the
+          // caller reads the status rather than catching an error.
           if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
             return toPayment(error.payment_intent ?? (await stripe.paymentIntents.retrieve(id)));
           }
