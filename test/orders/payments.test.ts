@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, testConfig, type TestApp } from '../setup/app.ts';
@@ -48,7 +48,6 @@ async function lapse(orderId: number, showId: number) {
 function signedEvent(type: string, paymentId: string, options: { secret?: string; id?: string } = {}) {
   const body = JSON.stringify({ id: options.id ?? `evt_${randomUUID()}`, type, payment_id: paymentId, created: Math.floor(Date.now() / 1000) });
   const t = Math.floor(Date.now() / 1000);
-  const { createHmac } = require('node:crypto') as typeof import('node:crypto');
   const v1 = createHmac('sha256', options.secret ?? WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
   return { body, headers: { 'content-type': 'application/json', 'boxoffice-test-signature': `t=${t},v1=${v1}` } };
 }
