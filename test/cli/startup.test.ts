@@ -453,7 +453,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       await client.connect();
       try {
         const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }]);
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0012_age_ratings' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
