@@ -593,14 +593,18 @@ describe('CLI commands', { timeout: 60_000 }, () => {
         { name: 'Hall 1', rows: 10, seats: 140, per_row: [14] },
         { name: 'Hall 2', rows: 12, seats: 216, per_row: [18] },
       ]);
-      expect(await own.db.selectFrom('movies').select('id').execute()).toHaveLength(3);
-      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only']).orderBy('id').execute();
+      expect(await own.db.selectFrom('movies').select(['title', 'rating_label', 'rating_min_age']).orderBy('id').execute()).toEqual([
+        { title: 'Release Night', rating_label: '15', rating_min_age: 15 },
+        { title: 'The Quiet Projectionist', rating_label: '12A', rating_min_age: 12 },
+        { title: 'Popcorn Planet', rating_label: 'U', rating_min_age: 0 },
+      ]);
+      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only', 'max_film_min_age']).orderBy('id').execute();
       expect(types).toEqual([
-        { code: 'ADULT', staff_only: false },
-        { code: 'CHILD', staff_only: false },
-        { code: 'SENIOR', staff_only: false },
-        { code: 'STUDENT', staff_only: false },
-        { code: 'COMP', staff_only: true },
+        { code: 'ADULT', staff_only: false, max_film_min_age: null },
+        { code: 'CHILD', staff_only: false, max_film_min_age: 12 },
+        { code: 'SENIOR', staff_only: false, max_film_min_age: null },
+        { code: 'STUDENT', staff_only: false, max_film_min_age: null },
+        { code: 'COMP', staff_only: true, max_film_min_age: null },
       ]);
       const card = await sql<{ name: string; is_default: boolean; prices: number }>`
         SELECT pc.name, pc.is_default, count(p.*)::int AS prices FROM price_cards pc JOIN price_card_prices p ON p.price_card_id = pc.id
