@@ -136,6 +136,15 @@ export const Showtime = Type.Object({
 });
 export type Showtime = Static<typeof Showtime>;
 
+/** A showtime as the public catalog lists it: SPEC §6's object and the range of its prices online. */
+export const ListedShowtime = Type.Object({
+  ...Showtime.properties,
+  price_range: Type.Union([Type.Object({ min: Money, max: Money }), Type.Null()], {
+    description: "The cheapest and dearest ticket on sale online (every type and seat kind of GET /api/showtimes/{id}/prices); null when nothing is",
+  }),
+});
+export type ListedShowtime = Static<typeof ListedShowtime>;
+
 /** A booking of a cancelled showtime, with what to pay back and to whom. */
 export const Refund = Type.Object({
   booking_id: Type.Integer(),

@@ -9,10 +9,11 @@ import { money, type Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
 import * as queries from './catalog.queries.ts';
 import type { ShowtimeRow } from './catalog.queries.ts';
-import type { ShowtimeSeats } from './catalog.ports.ts';
+import type { ShowtimePriceRanges, ShowtimeSeats } from './catalog.ports.ts';
 import type {
   Hall,
   HallBody,
+  ListedShowtime,
   ListQuery,
   Movie,
   MovieBody,
@@ -304,7 +305,22 @@ export async function listMovies(db: Database, query: ListQuery) {
   return { items: page.items.map(toMovie), next_cursor: page.next_cursor };
 }
 
-export async function listShowtimes(db: Database, query: ShowtimesQuery) {
+/** The showtimes as the public catalog shows them: with their price ranges, one pricing query for all of them. */
+async function withPriceRanges(db: Database, priceRanges: ShowtimePriceRanges, showtimes: readonly Showtime[]): Promise<ListedShowtime[]> {
+  const ranges = await priceRanges(
+    db,
+    showtimes.map((showtime) => showtime.id),
+  );
+  return showtimes.map((showtime) => ({ ...showtime, price_range: ranges.get(showtime.id) ?? null }));
+}
+
+/** GET /api/showtimes/{id}: the showtime and its price range. */
+export async function getListedShowtime(db: Database, priceRanges: ShowtimePriceRanges, id: number): Promise<ListedShowtime> {
+  const [listed] = await withPriceRanges(db, priceRanges, [await getShowtime(db, id)]);
+  return listed!;
+}
+
+export async function listShowtimes(db: Database, priceRanges: ShowtimePriceRanges, query: ShowtimesQuery) {
   const limit = query.limit ?? 20;
   const rows = await queries.selectUpcomingShowtimes(db, {
     date: query.date,
@@ -315,5 +331,5 @@ export async function listShowtimes(db: Database, query: ShowtimesQuery) {
     limit: limit + 1,
   });
   const page = toPage(rows, limit, (last) => [last.starts_at.toISOString(), last.id]);
-  return { items: page.items.map(toShowtime), next_cursor: page.next_cursor };
+  return { items: await withPriceRanges(db, priceRanges, page.items.map(toShowtime)), next_cursor: page.next_cursor };
 }

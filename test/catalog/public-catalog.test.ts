@@ -99,6 +99,7 @@ describe('GET /api/showtimes', () => {
       price: { amount: 900, currency: 'EUR' },
       premium_price: { amount: 900, currency: 'EUR' },
       seats: { available: 4, held: 0, booked: 0 },
+      price_range: { min: { amount: 900, currency: 'EUR' }, max: { amount: 900, currency: 'EUR' } },
     });
     expect(reply.body.items[1].price).toEqual({ amount: 1100, currency: 'EUR' }); // the venue's default
   });
