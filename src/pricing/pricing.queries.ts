@@ -132,31 +132,38 @@ export async function onlinePrices(db: Db, showtimeIds: readonly number[]): Prom
   }
   const { rows } = await sql<OnlinePriceRow>`
     WITH show AS (
-      SELECT st.id, trim(st.currency) AS currency, st.price_amount, st.premium_price_amount, m.rating_min_age,
+      SELECT st.id, st.hall_id, trim(st.currency) AS currency, st.price_amount, st.premium_price_amount, m.rating_min_age,
              COALESCE(spc.price_card_id, (
                SELECT pc.id FROM price_cards pc
                 WHERE pc.venue_id = h.venue_id AND pc.is_default AND (pc.hall_id = st.hall_id OR pc.hall_id IS NULL)
                 ORDER BY pc.hall_id IS NULL
-                LIMIT 1)) AS card_id,
-             ARRAY(SELECT DISTINCT s.kind FROM seats s WHERE s.hall_id = st.hall_id) AS kinds
+                LIMIT 1)) AS card_id
         FROM showtimes st
         JOIN halls h ON h.id = st.hall_id
         JOIN movies m ON m.id = st.movie_id
         LEFT JOIN showtime_price_cards spc ON spc.showtime_id = st.id
        WHERE st.id = ANY(${sql.val(showtimeIds)}::int[])
+    ), hall_kinds AS (
+      -- Once per hall, however many of its showtimes are on the page.
+      SELECT s.hall_id, array_agg(DISTINCT s.kind) AS kinds
+        FROM seats s
+       WHERE s.hall_id IN (SELECT hall_id FROM show)
+       GROUP BY s.hall_id
     )
     SELECT showtime_id, currency, code, name, kind, amount FROM (
       SELECT show.id AS showtime_id, show.currency, t.id AS type_id, t.code, t.name, k.kind,
              CASE WHEN k.kind = 'premium' THEN show.premium_price_amount ELSE show.price_amount END AS amount
         FROM show
-       CROSS JOIN LATERAL unnest(show.kinds) AS k(kind)
+        JOIN hall_kinds hk ON hk.hall_id = show.hall_id
+       CROSS JOIN LATERAL unnest(hk.kinds) AS k(kind)
         JOIN ticket_types t ON t.code = 'ADULT'
        WHERE ${onSaleOnlineFor}
       UNION ALL
       SELECT show.id, show.currency, t.id, t.code, t.name, p.seat_kind, p.amount
         FROM show
+        JOIN hall_kinds hk ON hk.hall_id = show.hall_id
         JOIN price_cards pc ON pc.id = show.card_id AND trim(pc.currency) = show.currency
-        JOIN price_card_prices p ON p.price_card_id = pc.id AND p.seat_kind = ANY(show.kinds)
+        JOIN price_card_prices p ON p.price_card_id = pc.id AND p.seat_kind = ANY(hk.kinds)
         JOIN ticket_types t ON t.id = p.ticket_type_id
        WHERE ${onSaleOnlineFor}
     ) AS priced
