@@ -20,7 +20,7 @@ import type {
   Venue,
   VenuePatch,
 } from './catalog.schemas.ts';
-import { getHall, getShowtime, inStaffTransaction, toVenue, venueTimeZoneProblem, type Actor } from './catalog.service.ts';
+import { getHall, getShowtime, inStaffTransaction, ratingColumns, toMovie, toVenue, venueTimeZoneProblem, type Actor } from './catalog.service.ts';
 import { planSeats, type PlannedSeat } from './seat-map.ts';
 
 /**
@@ -244,15 +244,20 @@ export async function updateMovie(db: Database, id: number, patch: MoviePatch, a
           patch.duration_minutes === undefined || patch.duration_minutes === movie.duration_minutes
             ? []
             : await queries.stretchUpcomingShowtimes(trx, id, patch.duration_minutes);
-        const updated = await queries.updateMovie(trx, id, patch);
+        // A new rating applies to what is sold from now on (price tables, quotes): a ticket sold stays sold.
+        const updated = await queries.updateMovie(trx, id, {
+          ...(patch.title === undefined ? {} : { title: patch.title }),
+          ...(patch.duration_minutes === undefined ? {} : { duration_minutes: patch.duration_minutes }),
+          ...ratingColumns(patch.rating),
+        });
         await queries.recordAudit(trx, {
           userId: actor.userId,
           action: 'update',
           entity: 'movie',
           entityId: id,
-          details: { changes: patch, before: movie, showtimes_rescheduled: rescheduled },
+          details: { changes: patch, before: toMovie(movie), showtimes_rescheduled: rescheduled },
         });
-        return updated;
+        return toMovie(updated);
       }),
     catalogErrors.movieRunsIntoNextShow,
   );

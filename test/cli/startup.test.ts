@@ -466,7 +466,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       await client.connect();
       try {
         const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0011_orders' }]);
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0011_orders' }, { name: '0012_age_ratings' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
@@ -606,14 +606,18 @@ describe('CLI commands', { timeout: 60_000 }, () => {
         { name: 'Hall 1', rows: 10, seats: 140, per_row: [14] },
         { name: 'Hall 2', rows: 12, seats: 216, per_row: [18] },
       ]);
-      expect(await own.db.selectFrom('movies').select('id').execute()).toHaveLength(3);
-      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only']).orderBy('id').execute();
+      expect(await own.db.selectFrom('movies').select(['title', 'rating_label', 'rating_min_age']).orderBy('id').execute()).toEqual([
+        { title: 'Release Night', rating_label: '15', rating_min_age: 15 },
+        { title: 'The Quiet Projectionist', rating_label: '12A', rating_min_age: 12 },
+        { title: 'Popcorn Planet', rating_label: 'U', rating_min_age: 0 },
+      ]);
+      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only', 'max_film_min_age']).orderBy('id').execute();
       expect(types).toEqual([
-        { code: 'ADULT', staff_only: false },
-        { code: 'CHILD', staff_only: false },
-        { code: 'SENIOR', staff_only: false },
-        { code: 'STUDENT', staff_only: false },
-        { code: 'COMP', staff_only: true },
+        { code: 'ADULT', staff_only: false, max_film_min_age: null },
+        { code: 'CHILD', staff_only: false, max_film_min_age: 12 },
+        { code: 'SENIOR', staff_only: false, max_film_min_age: null },
+        { code: 'STUDENT', staff_only: false, max_film_min_age: null },
+        { code: 'COMP', staff_only: true, max_film_min_age: null },
       ]);
       const card = await sql<{ name: string; is_default: boolean; prices: number }>`
         SELECT pc.name, pc.is_default, count(p.*)::int AS prices FROM price_cards pc JOIN price_card_prices p ON p.price_card_id = pc.id

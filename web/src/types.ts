@@ -8,7 +8,13 @@ export type User = { id: number; username: string; is_staff: boolean };
 
 export type Venue = { id: number; name: string; city: string; time_zone: string; default_price: Money };
 
-export type Movie = { id: number; title: string; duration_minutes: number };
+/** An age rating as the venue's country labels it ("12A", "15") and the minimum age it stands for. */
+export type Rating = { label: string; min_age: number };
+
+export type Movie = { id: number; title: string; duration_minutes: number; rating: Rating | null };
+
+/** The cheapest and dearest ticket on sale online; null when nothing is. */
+export type PriceRange = { min: Money; max: Money } | null;
 
 export type SeatStatus = 'available' | 'held' | 'booked';
 export type SeatKind = 'standard' | 'premium' | 'wheelchair';
@@ -18,12 +24,14 @@ export type Showtime = {
   starts_at: string;
   ends_at: string;
   status: 'scheduled' | 'cancelled';
-  movie: { id: number; title: string; duration_minutes: number };
+  movie: { id: number; title: string; duration_minutes: number; rating: Rating | null };
   hall: { id: number; name: string };
   venue: { id: number; name: string; city: string; time_zone: string };
   price: Money;
   premium_price: Money;
   seats: { available: number; held: number; booked: number };
+  /** In the public listings (GET /api/showtimes, GET /api/showtimes/{id}); not in staff replies. */
+  price_range?: PriceRange;
 };
 
 export type LayoutSeat = {
@@ -45,6 +53,7 @@ export type Layout = {
   venue_name: string;
   movie_title: string;
   starts_at: string;
+  price_range: PriceRange;
   seats: LayoutSeat[];
 };
 
