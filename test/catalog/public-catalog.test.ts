@@ -52,7 +52,7 @@ describe('GET /api/venues and /api/movies', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     expect(items).toContainEqual({ ...made[0], time_zone: 'Europe/Berlin' });
-    expect(items[0]).toEqual({ id: expect.any(Number), name: expect.any(String), city: expect.any(String), time_zone: expect.any(String), default_price: { amount: expect.any(Number), currency: expect.any(String) } });
+    expect(items[0]).toEqual({ id: expect.any(Number), name: expect.any(String), city: expect.any(String), time_zone: expect.any(String), default_price: { amount: expect.any(Number), currency: expect.any(String) }, payment_required: false });
   });
 
   it('when listing movies, then the same page shape', async () => {

@@ -221,7 +221,7 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
     const direct = await http.post('/api/book-seat/', { show_id: 1, seat_id: seatId }, { token });
     expect(direct.status).toBe(409);
     expect((await http.post('/api/hold-seat/', { show_id: 1, seat_id: seatId }, { token })).status).toBe(200);
-    const order = await http.post('/api/orders', { show_id: 1, tickets: [{ seat_id: seatId, ticket_type: 'CHILD' }] }, { token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
+    const order = await http.post('/api/orders', { show_id: 1, tickets: [{ seat_id: seatId, ticket_type: 'STUDENT' }] }, { token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
     expect(order.status, JSON.stringify(order.body)).toBe(201);
     const paid = await http.post(`/api/test-provider/payments/${order.body.payment.id}/confirm`, { client_secret: order.body.payment.client_secret, card_number: '4242 4242 4242 4242' });
     expect(paid.body.status).toBe('succeeded');
