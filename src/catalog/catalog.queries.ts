@@ -514,3 +514,29 @@ export async function selectBookingsPerHour(db: Db, showtimeId: number): Promise
      ORDER BY 1`.execute(db);
   return rows;
 }
+
+/** Seats sold and revenue (as paid) per ticket type; a direct booking (SPEC §5) is an Adult ticket. */
+export async function selectRevenueByTicketType(db: Db, showtimeId: number) {
+  const { rows } = await sql<{ code: string; name: string; seats: number; revenue: string }>`
+    SELECT coalesce(tt.code, 'ADULT') AS code, coalesce(tt.name, adult.name, 'Adult') AS name, count(*)::int AS seats, sum(b.price_amount) AS revenue
+      FROM bookings b
+      LEFT JOIN ticket_types tt ON tt.id = b.ticket_type_id
+      LEFT JOIN ticket_types adult ON b.ticket_type_id IS NULL AND adult.code = 'ADULT'
+     WHERE b.showtime_id = ${showtimeId}
+     GROUP BY 1, 2
+     ORDER BY 1`.execute(db);
+  return rows;
+}
+
+/** What the paid orders of a showtime add up to, and what was refunded. */
+export async function selectOrderTotals(db: Db, showtimeId: number) {
+  const { rows } = await sql<{ paid: number; discount: string; fee: string; tax: string; refunded: number; refunded_amount: string }>`
+    SELECT count(*) FILTER (WHERE status = 'paid')::int AS paid,
+           coalesce(sum(discount_amount) FILTER (WHERE status = 'paid'), 0) AS discount,
+           coalesce(sum(fee_amount) FILTER (WHERE status = 'paid'), 0) AS fee,
+           coalesce(sum(tax_amount) FILTER (WHERE status = 'paid'), 0) AS tax,
+           count(*) FILTER (WHERE status = 'refunded')::int AS refunded,
+           coalesce(sum(total_amount) FILTER (WHERE status = 'refunded'), 0) AS refunded_amount
+      FROM orders WHERE showtime_id = ${showtimeId}`.execute(db);
+  return rows[0]!;
+}

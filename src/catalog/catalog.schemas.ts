@@ -173,6 +173,14 @@ export const ShowtimeReport = Type.Object({
   bookings_per_hour: Type.Array(
     Type.Object({ hour: Time, bookings: Type.Integer(), revenue: Money }, { description: 'seats booked in that UTC hour; hours without bookings are left out' }),
   ),
+  by_ticket_type: Type.Array(
+    Type.Object({ ticket_type: Type.Object({ code: Type.String(), name: Type.String() }), seats: Type.Integer(), revenue: Money }),
+    { description: 'seats sold and revenue as paid (fee and tax included) per ticket type; a direct booking is Adult' },
+  ),
+  orders: Type.Object(
+    { paid: Type.Integer(), discounts: Money, fees: Money, tax: Money, refunded: Type.Integer(), refunded_amount: Money },
+    { description: 'paid checkouts: what vouchers took off, the booking fees and the tax in their totals; and late payments refunded' },
+  ),
 });
 export type ShowtimeReport = Static<typeof ShowtimeReport>;
 

@@ -434,9 +434,10 @@ export async function cancelShowtime(db: Database, seats: ShowtimeSeats, id: num
  */
 export async function getShowtimeReport(db: Database, id: number): Promise<ShowtimeReport> {
   const showtime = await getShowtime(db, id);
-  const hours = await queries.selectBookingsPerHour(db, id);
+  const [hours, types, orders] = await Promise.all([queries.selectBookingsPerHour(db, id), queries.selectRevenueByTicketType(db, id), queries.selectOrderTotals(db, id)]);
   const currency = showtime.price.currency;
   const revenue = hours.reduce((sum, hour) => sum + Number(hour.revenue), 0);
+  const m = (amount: string | number) => money(Number(amount), currency);
   return {
     showtime,
     seats: { sold: showtime.seats.booked, held: showtime.seats.held, available: showtime.seats.available },
@@ -448,5 +449,14 @@ export async function getShowtimeReport(db: Database, id: number): Promise<Showt
         revenue: money(Number(hour.revenue), currency),
       }),
     ),
+    by_ticket_type: types.map((t) => ({ ticket_type: { code: t.code, name: t.name }, seats: t.seats, revenue: m(t.revenue) })),
+    orders: {
+      paid: orders.paid,
+      discounts: m(orders.discount),
+      fees: m(orders.fee),
+      tax: m(orders.tax),
+      refunded: orders.refunded,
+      refunded_amount: m(orders.refunded_amount),
+    },
   };
 }

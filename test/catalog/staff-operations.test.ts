@@ -706,8 +706,13 @@ describe('GET /api/admin/showtimes/:id/report', () => {
         { hour: '2031-05-20T09:00:00.000Z', bookings: 1, revenue: { amount: 1000, currency: 'EUR' } },
         { hour: '2031-05-20T10:00:00.000Z', bookings: 2, revenue: { amount: 2250, currency: 'EUR' } },
       ],
+      // Direct bookings are Adult tickets; no checkout, so no orders.
+      by_ticket_type: [{ ticket_type: { code: 'ADULT', name: 'Adult' }, seats: 3, revenue: { amount: 3250, currency: 'EUR' } }],
+      orders: { paid: 0, discounts: eur0, fees: eur0, tax: eur0, refunded: 0, refunded_amount: eur0 },
     });
   });
+
+  const eur0 = { amount: 0, currency: 'EUR' };
 
   it('when nothing is sold, then zero revenue in the showtime currency and no buckets', async () => {
     const { show } = await newShow();
