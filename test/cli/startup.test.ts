@@ -570,7 +570,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
 
       const exit = await runCli(['sweep'], { DATABASE_URL: own.url });
       expect(exit.code, exit.stderr).toBe(0);
-      expect(lines(exit.stdout)).toEqual(['Released 2 expired holds.']);
+      expect(lines(exit.stdout)).toEqual(['Expired 0 unpaid orders, confirmed 0 paid late, sent 0 refunds; released 2 expired holds.']);
       const rows = await showSeatRows(own.db, show.showId);
       expect(rows.filter((r) => r.seat_id === a || r.seat_id === b)).toEqual([
         { seat_id: a, status: 'available', locked_by_id: null, locked_until: null, booked_at: null },
@@ -579,7 +579,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       expect(rows.find((r) => r.seat_id === c)).toMatchObject({ status: 'held', locked_by_id: user.id });
 
       const again = await runCli(['sweep'], { DATABASE_URL: own.url });
-      expect(lines(again.stdout)).toEqual(['Released 0 expired holds.']);
+      expect(lines(again.stdout)).toEqual(['Expired 0 unpaid orders, confirmed 0 paid late, sent 0 refunds; released 0 expired holds.']);
     } finally {
       await own.drop();
     }
