@@ -114,7 +114,7 @@ export async function createOrder(ctx: OrdersContext, viewer: Viewer, body: Crea
   const seatIds = body.tickets.map((t) => t.seat_id);
   const { order, events } = await ctx.db.transaction().execute(async (trx) => {
     const claimed = await claimHeldSeats(trx, { showId: body.show_id, userId: viewer.id, seatIds, windowSeconds: ctx.paymentWindowSeconds });
-    const priced = await quote(trx, { show_id: body.show_id, tickets: body.tickets, ...(body.voucher === undefined ? {} : { voucher: body.voucher }) });
+    const priced = await quote(trx, { show_id: body.show_id, tickets: body.tickets, ...(body.voucher === undefined ? {} : { voucher: body.voucher }) }, method === 'box_office' ? 'box_office' : 'online');
     const voucherId = priced.voucher === null ? null : await queries.takeVoucherUse(trx, { code: priced.voucher.code });
     if (priced.voucher !== null && voucherId === undefined) {
       throw conflict(ordersErrors.voucherUsedUp, undefined, 'voucher_used_up');
