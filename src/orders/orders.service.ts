@@ -432,16 +432,13 @@ export async function receiveWebhook(ctx: OrdersContext, providerName: string, r
     return 'ignored';
   }
   const order = await queries.findOrderByPayment(ctx.db, ctx.provider.name, event.paymentId);
-  const payment = await retrieve(ctx, event.paymentId);
   if (order === undefined) {
-    // A payment of ours without its order (its showtime was deleted meanwhile): money we must not keep.
-    if (payment.status === 'succeeded') {
-      const refund = await ctx.provider.refundPayment(payment.id, `boxoffice-payment-${payment.id}-refund`);
-      ctx.log.warn({ paymentId: payment.id, refundId: refund.id }, 'refunded a payment whose order no longer exists');
-    }
+    // Not one of ours (an account shared with another shop), or its showtime was deleted with its unpaid
+    // orders: never refund what we cannot tell is ours; say so, for a person to look at.
+    ctx.log.error({ paymentId: event.paymentId, type: event.type }, 'a webhook names a payment no order here has; refund it by hand if it is ours');
     return 'ignored';
   }
-  return settlePayment(ctx, order.id, payment, recorded);
+  return settlePayment(ctx, order.id, await retrieve(ctx, event.paymentId), recorded);
 }
 
 /**

@@ -242,6 +242,17 @@ describe('webhooks', () => {
   });
 });
 
+describe('the webhook endpoint', () => {
+  it('when another provider is named, or the body is missing, then a clear 4xx', async () => {
+    const other = await app.http.send('POST', '/api/payments/webhooks/stripe', undefined, { rawBody: '{}', headers: { 'content-type': 'application/json' } });
+    expect([other.status, other.body.detail]).toEqual([404, 'Webhooks for "stripe" are not accepted here; this server takes payments through another provider.']);
+    const empty = await app.http.post('/api/payments/webhooks/test');
+    expect([empty.status, empty.body.detail]).toEqual([400, 'The webhook signature does not verify; nothing was changed.']);
+    const garbage = await deliver({ body: 'not json', headers: { 'content-type': 'text/plain', 'boxoffice-test-signature': 't=1,v1=00' } });
+    expect(garbage.status).toBe(400);
+  });
+});
+
 describe('late payments', () => {
   it('when the payment succeeds after the window passed and the seat is still free, then it is booked anyway', async () => {
     const { showId, seatIds } = await createShow(app.db);
