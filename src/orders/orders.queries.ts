@@ -1,36 +1,12 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB, OrderStatus, SeatKind } from '../db/schema.ts';
+import type { Selectable } from 'kysely';
+import type { DB, OrdersTable, OrderStatus, SeatKind } from '../db/schema.ts';
 
 /** All SQL of the orders domain; seat rows are booking's (src/booking/order-seats.ts). */
 
-export type OrderRow = {
-  id: number;
-  reference: string;
-  user_id: number;
-  showtime_id: number;
-  status: OrderStatus;
-  currency: string;
-  subtotal_amount: number;
-  discount_amount: number;
-  fee_amount: number;
-  tax_amount: number;
-  total_amount: number;
-  tax_mode: 'inclusive' | 'exclusive';
-  tax_basis_points: number;
-  voucher_id: number | null;
-  payment_method: 'card' | 'box_office' | 'free';
-  payment_provider: 'test' | 'stripe' | null;
-  payment_id: string | null;
-  payment_client_secret: string | null;
-  payment_status: string | null;
-  payment_error: string | null;
-  refund_due: boolean;
-  refund_id: string | null;
-  expires_at: Date;
-  created_at: Date;
-  paid_at: Date | null;
-};
+/** An order as this domain reads it (every column but closed_at), the currency trimmed. */
+export type OrderRow = Omit<Selectable<OrdersTable>, 'closed_at'>;
 
 const orderColumns = [
   'id', 'reference', 'user_id', 'showtime_id', 'status', 'currency', 'subtotal_amount', 'discount_amount', 'fee_amount', 'tax_amount',

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Id, Nullable } from '../http/route-helpers.ts';
+import { PricedTotals } from '../pricing/index.ts';
 import { Money } from '../shared/money.ts';
 
 const TicketCode = Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,19}$', description: 'A ticket type code, e.g. "ADULT"' });
@@ -55,14 +56,7 @@ export const Order = Type.Object(
         booking_id: Nullable(Type.Integer()),
       }),
     ),
-    subtotal: Money,
-    discount: Money,
-    fee: Money,
-    tax: Money,
-    total: Money,
-    tax_mode: Type.Union([Type.Literal('inclusive'), Type.Literal('exclusive')]),
-    tax_rate_basis_points: Type.Integer(),
-    voucher: Nullable(Type.Object({ code: Type.String(), description: Type.String() })),
+    ...PricedTotals,
     expires_at: Type.String({ format: 'date-time', description: 'The end of the payment window: the seats are held until then' }),
     created_at: Type.String({ format: 'date-time' }),
     paid_at: Nullable(Type.String({ format: 'date-time' })),

@@ -4,3 +4,4 @@ export { seedDemoPricing } from './seed.ts';
 export { quote } from './quote.service.ts';
 export type { SalesChannel } from './pricing.queries.ts';
 export { priceRanges, type PriceRange } from './price-cards.service.ts';
+export { PricedTotals } from './pricing.schemas.ts';

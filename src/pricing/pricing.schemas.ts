@@ -163,6 +163,18 @@ export type VenuePricing = Static<typeof VenuePricing>;
 
 export const VoucherCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$', description: 'A voucher or promo code (not case-sensitive), e.g. "SPRING10"' });
 
+/** What a priced order adds up to: a quote's and an order's totals, the same fields. */
+export const PricedTotals = {
+  subtotal: Money,
+  discount: Money,
+  fee: Money,
+  tax: Money,
+  total: Money,
+  tax_mode: Type.Union([Type.Literal('inclusive'), Type.Literal('exclusive')]),
+  tax_rate_basis_points: Type.Integer(),
+  voucher: Nullable(Type.Object({ code: Type.String(), description: Type.String() })),
+};
+
 export const QuoteBody = Type.Object(
   {
     show_id: Id('The showtime'),
@@ -191,14 +203,7 @@ export const Quote = Type.Object({
       total: Money,
     }),
   ),
-  subtotal: Money,
-  discount: Money,
-  fee: Money,
-  tax: Money,
-  total: Money,
-  tax_mode: Type.Union([Type.Literal('inclusive'), Type.Literal('exclusive')]),
-  tax_rate_basis_points: Type.Integer(),
-  voucher: Nullable(Type.Object({ code: Type.String(), description: Type.String() })),
+  ...PricedTotals,
 });
 export type Quote = Static<typeof Quote>;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { checkout, cards, holdSeats, orderReaches, payWithCard, startOrder } from '../setup/checkout.ts';
 import { createUser, showSeatRows, type TestUser } from '../setup/factories.ts';
-import { createPriceCard, createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
+import { createTicketTypes, eur, pricedCinemaWithCard } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -18,8 +18,7 @@ afterAll(() => app.close());
 
 /** A cinema with Child at 8.00 and a 1.00 fee per ticket, 10 % tax inclusive. */
 async function cinema() {
-  const c = await pricedCinema(app);
-  await createPriceCard(app, staff, { venue_id: c.venue.id, name: 'Standard', default: true, prices: [{ ticket_type: types.child, seat_kind: 'standard', price: eur(800) }] });
+  const c = await pricedCinemaWithCard(app, staff, [[types.child, 'standard', 800]]);
   const fee = await app.http.send('PUT', `/api/admin/venues/${c.venue.id}/pricing`, { booking_fee: { per: 'ticket', amount: { fixed: eur(100) } }, tax: { rate_basis_points: 1000, mode: 'inclusive', on_fee: true } }, { token: staff.token });
   expect(fee.status, JSON.stringify(fee.body)).toBe(200);
   return c;

@@ -6,7 +6,7 @@ import { releaseTogether, countBy } from '../setup/barrier.ts';
 import { cards, checkout, holdSeats, orderReaches, payWithCard, startOrder } from '../setup/checkout.ts';
 import { createShow, createUser, createUsers, showSeatRows, type TestUser } from '../setup/factories.ts';
 import { httpClient } from '../setup/http.ts';
-import { createPriceCard, createTicketTypes, eur, pricedCinema, tag } from '../setup/pricing.ts';
+import { createTicketTypes, eur, pricedCinemaWithCard, tag } from '../setup/pricing.ts';
 import { checkInvariants } from '../../src/booking/index.ts';
 
 const WEBHOOK_SECRET = 'test-provider-webhook-secret-for-tests';
@@ -331,9 +331,8 @@ describe('the box office', () => {
 
 describe('complimentary tickets at the box office', () => {
   it('when staff sell a staff-only type priced 0, then the free order is booked at once; online the type is refused', async () => {
-    const cinema = await pricedCinema(app);
     const [comp] = Object.values(await createTicketTypes(app, staff, { comp: { name: 'Complimentary', staff_only: true, sold_online: false } })) as [string];
-    await createPriceCard(app, staff, { venue_id: cinema.venue.id, name: 'Standard', default: true, prices: [{ ticket_type: comp, seat_kind: 'standard', price: eur(0) }] });
+    const cinema = await pricedCinemaWithCard(app, staff, [[comp, 'standard', 0]]);
     const customer = await createUser(app.db);
     const [seat, other] = cinema.standardSeats as [number, number];
     await holdSeats(app, customer, cinema.show.id, [other]);

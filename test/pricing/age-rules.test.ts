@@ -4,7 +4,7 @@ import { showtimeSeats } from '../../src/booking/index.ts';
 import { createShowtime } from '../../src/catalog/index.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, type TestUser } from '../setup/factories.ts';
-import { createPriceCard, createTicketTypes, eur, pricedCinema, tag } from '../setup/pricing.ts';
+import { createTicketTypes, eur, pricedCinemaWithCard, tag } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -30,20 +30,14 @@ const typeRows = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n
  * movie with the given rating (Adult 12.50 / 16.50).
  */
 async function cinemaFor(rating: { label: string; min_age: number } | null) {
-  const cinema = await pricedCinema(app);
-  await createPriceCard(app, staff, {
-    venue_id: cinema.venue.id,
-    name: 'Standard',
-    default: true,
-    prices: [
-      { ticket_type: types.child, seat_kind: 'standard', price: eur(600) },
-      { ticket_type: types.child, seat_kind: 'premium', price: eur(800) },
-      { ticket_type: types.teen, seat_kind: 'standard', price: eur(700) },
-      { ticket_type: types.teen, seat_kind: 'premium', price: eur(900) },
-      { ticket_type: types.senior, seat_kind: 'standard', price: eur(900) },
-      { ticket_type: types.senior, seat_kind: 'premium', price: eur(1100) },
-    ],
-  });
+  const cinema = await pricedCinemaWithCard(app, staff, [
+    [types.child, 'standard', 600],
+    [types.child, 'premium', 800],
+    [types.teen, 'standard', 700],
+    [types.teen, 'premium', 900],
+    [types.senior, 'standard', 900],
+    [types.senior, 'premium', 1100],
+  ]);
   const movie = await asStaff('POST', '/api/admin/movies', { title: `Rated ${tag()}`, duration_minutes: 90, rating });
   expect(movie.status, JSON.stringify(movie.body)).toBe(201);
   const show = await createShowtime(app.db, showtimeSeats, {

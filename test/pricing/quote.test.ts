@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, startShowNow, type TestUser } from '../setup/factories.ts';
-import { createPriceCard, createTicketTypes, eur, pricedCinema } from '../setup/pricing.ts';
+import { createTicketTypes, eur, pricedCinemaWithCard } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -24,19 +24,13 @@ const asStaff = (method: string, path: string, body?: unknown) => app.http.send(
 
 /** A cinema whose venue card prices Child at 8.00 / 11.00 and Group at 9.00, with the given fee and tax. */
 async function setUp(pricing?: Record<string, unknown>) {
-  const cinema = await pricedCinema(app);
-  await createPriceCard(app, staff, {
-    venue_id: cinema.venue.id,
-    name: 'Standard',
-    default: true,
-    prices: [
-      { ticket_type: types.child, seat_kind: 'standard', price: eur(800) },
-      { ticket_type: types.child, seat_kind: 'premium', price: eur(1100) },
-      { ticket_type: types.group, seat_kind: 'standard', price: eur(900) },
-      { ticket_type: types.counter, seat_kind: 'standard', price: eur(700) },
-      { ticket_type: types.comp, seat_kind: 'standard', price: eur(0) },
-    ],
-  });
+  const cinema = await pricedCinemaWithCard(app, staff, [
+    [types.child, 'standard', 800],
+    [types.child, 'premium', 1100],
+    [types.group, 'standard', 900],
+    [types.counter, 'standard', 700],
+    [types.comp, 'standard', 0],
+  ]);
   if (pricing !== undefined) {
     const set = await asStaff('PUT', `/api/admin/venues/${cinema.venue.id}/pricing`, pricing);
     expect(set.status, JSON.stringify(set.body)).toBe(200);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createUser, type TestUser } from '../setup/factories.ts';
-import { createPriceCard, createTicketTypes, eur, pricedCinema, tag } from '../setup/pricing.ts';
+import { createTicketTypes, eur, pricedCinema, pricedCinemaWithCard, tag } from '../setup/pricing.ts';
 
 let app: TestApp;
 let staff: TestUser;
@@ -29,16 +29,10 @@ async function voucher(body: Record<string, unknown>) {
 
 /** A cinema whose card prices Child at 8.00 (standard) and 11.00 (premium); seats: two standard, one premium. */
 async function setUp() {
-  const cinema = await pricedCinema(app);
-  await createPriceCard(app, staff, {
-    venue_id: cinema.venue.id,
-    name: 'Standard',
-    default: true,
-    prices: [
-      { ticket_type: types.child, seat_kind: 'standard', price: eur(800) },
-      { ticket_type: types.child, seat_kind: 'premium', price: eur(1100) },
-    ],
-  });
+  const cinema = await pricedCinemaWithCard(app, staff, [
+    [types.child, 'standard', 800],
+    [types.child, 'premium', 1100],
+  ]);
   const [a, b] = cinema.standardSeats;
   const [p] = cinema.premiumSeats;
   const tickets = [

@@ -39,3 +39,15 @@ export async function createPriceCard(app: TestApp, staff: TestUser, body: Recor
   expect(reply.status, JSON.stringify(reply.body)).toBe(201);
   return reply.body as { id: number; default: boolean };
 }
+
+/** pricedCinema with a default venue card "Standard" pricing each [ticket type, seat kind, amount]. */
+export async function pricedCinemaWithCard(app: TestApp, staff: TestUser, prices: readonly [string, 'standard' | 'premium' | 'wheelchair', number][]) {
+  const cinema = await pricedCinema(app);
+  await createPriceCard(app, staff, {
+    venue_id: cinema.venue.id,
+    name: 'Standard',
+    default: true,
+    prices: prices.map(([ticket_type, seat_kind, amount]) => ({ ticket_type, seat_kind, price: eur(amount) })),
+  });
+  return cinema;
+}
