@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { Selectable } from 'kysely';
-import type { DB, OrdersTable, OrderStatus, SeatKind } from '../db/schema.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { DB, OrderLinesTable, OrdersTable, OrderStatus } from '../db/schema.ts';
 
 /** All SQL of the orders domain; seat rows are booking's (src/booking/order-seats.ts). */
 
@@ -44,20 +44,7 @@ export async function insertOrder(trx: Transaction<DB>, order: NewOrder): Promis
   return trimmed(row);
 }
 
-export type NewOrderLine = {
-  order_id: number;
-  showtime_id: number;
-  seat_id: number;
-  seat_row: string;
-  seat_number: number;
-  seat_kind: SeatKind;
-  ticket_type_id: number;
-  price_amount: number;
-  discount_amount: number;
-  fee_amount: number;
-  tax_amount: number;
-  total_amount: number;
-};
+export type NewOrderLine = Insertable<OrderLinesTable>;
 
 export async function insertOrderLines(trx: Transaction<DB>, lines: readonly NewOrderLine[]): Promise<void> {
   await trx.insertInto('order_lines').values([...lines]).execute();
