@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import { errorMessage } from './api.ts';
+import { errorMessage } from './api/client.ts';
 import { BookingsPage } from './pages/BookingsPage.tsx';
 import { ConfirmationPage } from './pages/ConfirmationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';

@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { ApiError, errorMessage, get, isMissingEndpoint, post } from '../api.ts';
+import { api, ApiError, call, errorMessage, isMissingEndpoint } from '../api/client.ts';
 import { saveConfirmation, type Confirmation } from '../confirmations.ts';
 import { formatCountdown, formatLongDateTime, formatMoney, formatTime, kindLabel, seatLabel, sumMoney } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { SeatLegend, SeatMap, type MapSeat, type SeatView } from '../seatmap/SeatMap.tsx';
 import { initialShowSeats, nextExpiry, showSeatsReducer, viewsOf } from '../seatmap/showSeats.ts';
 import { rememberSeat, takeRememberedSeat, useSession } from '../session.tsx';
-import type { BookSeatReply, BookSeatsReply, HoldReply, Layout, SeatEvent, Showtime, SnapshotEvent } from '../types.ts';
+import type { Layout, Money, SeatEvent, Showtime, SnapshotEvent } from '../api/types.ts';
 import { PageHeading, usePageTitle } from '../ui.tsx';
 
 /** Without a live stream, the map is read again this often. */
@@ -35,7 +35,7 @@ export function ShowPage({ showId }: { showId: number }) {
   const refresh = useCallback(async (): Promise<void> => {
     const requestedAt = Date.now();
     try {
-      const layout = await get<Layout>(`/api/hall-layout/${showId}/`);
+      const layout = await call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } }));
       dispatch({ type: 'layout', layout, userId, requestedAt });
       setLoadError(null);
     } catch (error) {
@@ -45,7 +45,7 @@ export function ShowPage({ showId }: { showId: number }) {
 
   useEffect(() => {
     let cancelled = false;
-    get<Showtime>(`/api/showtimes/${showId}`).then(
+    call(api.GET('/api/showtimes/{id}', { params: { path: { id: showId } } })).then(
       (show) => !cancelled && setShowtime(show),
       (error: unknown) => !cancelled && setLoadError(errorMessage(error)),
     );
@@ -73,7 +73,7 @@ export function ShowPage({ showId }: { showId: number }) {
         setNotice({ tone: 'error', text: `${seatLabel(seat)} was taken while you were logging in; please pick another seat.` });
       }
     };
-    get<Layout>(`/api/hall-layout/${showId}/`).then(
+    call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } })).then(
       (layout) => {
         if (!cancelled) {
           dispatch({ type: 'layout', layout, userId, requestedAt });
@@ -125,7 +125,7 @@ export function ShowPage({ showId }: { showId: number }) {
       if (status !== 'deleted') {
         setShowtime((current) => (current === null ? current : { ...current, status }));
       }
-      get<Showtime>(`/api/showtimes/${showId}`).then(setShowtime, () => undefined);
+      call(api.GET('/api/showtimes/{id}', { params: { path: { id: showId } } })).then(setShowtime, () => undefined);
       void refreshRef.current();
       if (status === 'cancelled') {
         setNotice({ tone: 'error', text: 'This showtime has been cancelled: seats can no longer be held or booked.' });
@@ -205,7 +205,7 @@ export function ShowPage({ showId }: { showId: number }) {
       dispatch({ type: 'holdStarted', seatId: seat.id });
       setNotice(null);
       try {
-        const reply = await post<HoldReply>('/api/hold-seat/', { show_id: showId, seat_id: seat.id });
+        const reply = await call(api.POST('/api/hold-seat/', { body: { show_id: showId, seat_id: seat.id } }));
         const until = Date.parse(reply.locked_until);
         dispatch({ type: 'holdGranted', seatId: seat.id, until });
         setAnnouncement(`${seatLabel(seat)} is held for you until ${formatTime(reply.locked_until, showtime?.venue.time_zone ?? 'UTC')}.`);
@@ -231,7 +231,7 @@ export function ShowPage({ showId }: { showId: number }) {
       expectedDrops.current.add(seat.id);
       setNotice(null);
       try {
-        await post('/api/release-seat/', { show_id: showId, seat_id: seat.id });
+        await call(api.POST('/api/release-seat/', { body: { show_id: showId, seat_id: seat.id } }));
         dispatch({ type: 'released', seatIds: [seat.id] });
         setAnnouncement(`${seatLabel(seat)} released.`);
       } catch (error) {
@@ -553,7 +553,7 @@ type BookingResult = {
  */
 async function bookAll(showId: number, seatIds: number[]): Promise<BookingResult> {
   try {
-    const reply = await post<BookSeatsReply>('/api/book-seats/', { show_id: showId, seat_ids: seatIds });
+    const reply = await call(api.POST('/api/book-seats/', { body: { show_id: showId, seat_ids: seatIds } }));
     return {
       references: [reply.reference],
       bookings: reply.bookings.map((b) => ({ seatId: b.seat_id, price: b.price })),
@@ -565,11 +565,11 @@ async function bookAll(showId: number, seatIds: number[]): Promise<BookingResult
       throw error;
     }
   }
-  const booked: { seatId: number; reply: BookSeatReply }[] = [];
+  const booked: { seatId: number; reply: { reference: string; price: Money } }[] = [];
   let failure: unknown;
   for (const seatId of seatIds) {
     try {
-      booked.push({ seatId, reply: await post<BookSeatReply>('/api/book-seat/', { show_id: showId, seat_id: seatId }) });
+      booked.push({ seatId, reply: await call(api.POST('/api/book-seat/', { body: { show_id: showId, seat_id: seatId } })) });
     } catch (error) {
       failure = error;
       break;
