@@ -4,7 +4,7 @@ import type { Layout, LayoutSeat } from '../api/types.ts';
 import type { MapSeat, SeatView } from '../seatmap/SeatMap.tsx';
 import { initialShowSeats, nextExpiry, showSeatsReducer, viewsOf } from '../seatmap/showSeats.ts';
 
-const readLayout = (showId: number) => call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } }));
+export const readLayout = (showId: number) => call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } }));
 
 /**
  * A showtime's seats as this viewer sees them: the map read from the server
