@@ -9,15 +9,15 @@ import tseslint from 'typescript-eslint';
 // the technical folders (db, http, shared), never back. The import strings are
 // relative, so these patterns match the folder names in them.
 const importsADomain = {
-  regex: '(^|/)(accounts|booking|catalog|pricing)(/|$)',
-  message: 'src/db, src/http and src/shared import no domain (accounts, catalog, booking, pricing).',
+  regex: '(^|/)(accounts|booking|catalog|pricing|orders)(/|$)',
+  message: 'src/db, src/http and src/shared import no domain (accounts, catalog, booking, pricing, orders).',
 };
 const catalogImportsBooking = {
   regex: '(^|/)booking(/|$)',
   message: 'The catalog never imports booking: it receives the booking functions it needs as ShowtimeSeats (catalog.ports.ts), passed in by app.ts, main.ts and cli.ts.',
 };
 const domainInternals = {
-  regex: '^\\.\\./(accounts|booking|catalog|pricing)/(?!index\\.ts$)',
+  regex: '^\\.\\./(accounts|booking|catalog|pricing|orders)/(?!index\\.ts$)',
   message: 'Another domain is used only through its index.ts.',
 };
 
@@ -74,7 +74,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [catalogImportsBooking, domainInternals] }] },
   },
   {
-    files: ['src/accounts/**', 'src/booking/**', 'src/pricing/**'],
+    files: ['src/accounts/**', 'src/booking/**', 'src/pricing/**', 'src/orders/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [domainInternals] }] },
   },
   // web/ talks to /api only: no import climbs out of web/ (into src/ or anywhere else), at any depth.

@@ -5,6 +5,7 @@ import { accountRoutes, authenticate, createSessionCache, SESSIONS_REVOKED_CHANN
 import { bookingRoutes, createLayoutCache, createSeatPublisher, notifySeatChanges, releaseAllHolds, SEAT_EVENTS_CHANNEL, seatEventRoutes, showtimeSeats, startSeatEventHub } from './booking/index.ts';
 import { catalogAdminRoutes, catalogRoutes } from './catalog/index.ts';
 import { pricingRoutes } from './pricing/index.ts';
+import { createPaymentProvider, ordersRoutes, startOrdersSweeper, type OrdersContext } from './orders/index.ts';
 import type { Config } from './config.ts';
 import { listenerConfig, type Database } from './db/database.ts';
 import { startListener } from './db/listener.ts';
@@ -110,6 +111,24 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(catalogAdminRoutes, { db, reads: readDb.reads, showtimeSeats, maxSeatsPerHall: config.maxSeatsPerHall });
   await app.register(pricingRoutes, { db });
   await app.register(bookingRoutes, { db, config, metrics, cache, publisher });
+  // Checkout: orders own held seats while the payment runs (src/orders/README.md).
+  const { provider, testProvider } = await createPaymentProvider(config.payments, db, logger);
+  const orders: OrdersContext = {
+    db,
+    provider,
+    paymentWindowSeconds: config.payments.windowSeconds,
+    log: logger,
+    onSeatChanges: (showId, events) => cache.apply(showId, events),
+    onOutcome: (outcome) => metrics.orderOutcome(outcome),
+  };
+  // The test provider sends its webhooks through this server's own HTTP stack, signature check included.
+  testProvider?.setDelivery(async (body, headers) => (await app.inject({ method: 'POST', url: '/api/payments/webhooks/test', payload: body, headers })).statusCode);
+  await app.register(ordersRoutes, { ctx: orders, testProvider });
+  const ordersSweeper = startOrdersSweeper(orders, config.sweepIntervalSeconds);
+  app.addHook('onClose', async () => {
+    await ordersSweeper.stop();
+    await testProvider?.idle();
+  });
   // Event data is JSON text built once for every viewer; anything else is serialized here.
   await app.register(sse, { heartbeatInterval: 15_000, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) });
   await app.register(seatEventRoutes, { hub, cache, config });

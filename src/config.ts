@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 
@@ -58,8 +59,22 @@ export type Config = Readonly<{
   sseMaxStreamsPerClient: number;
   /** An event stream is ended after about this long (`SSE_MAX_LIFETIME_SECONDS`, minus up to 20 % jitter); EventSource reconnects. */
   sseMaxLifetimeSeconds: number;
+  /** Checkout (docs/checkout.md): which provider takes payments, and how long a checkout keeps its seats. */
+  payments: Payments;
   /** The LISTEN connection is pinged this often and dropped when a ping is unanswered this long (`LISTENER_PING_SECONDS`). */
   listenerPingSeconds: number;
+}>;
+
+export type Payments = Readonly<{
+  /** `PAYMENT_PROVIDER`: `test` (the built-in test provider, the default) or `stripe` (the default when STRIPE_SECRET_KEY is set). */
+  provider: 'test' | 'stripe';
+  /** `PAYMENT_WINDOW_SECONDS`: a checkout's seats are held this long (never past the showtime's start). */
+  windowSeconds: number;
+  /** `TEST_PROVIDER_LATE_SECONDS`: how long the test provider's "late" card stays processing. */
+  testLateSeconds: number;
+  /** `TEST_PROVIDER_WEBHOOK_SECRET`: what the test provider signs its webhooks with (random per process by default). */
+  testWebhookSecret: string;
+  stripe: Readonly<{ secretKey: string; publishableKey: string | undefined; webhookSecret: string; apiBase: string | undefined }> | undefined;
 }>;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -185,6 +200,32 @@ function trustProxy(env: Env): boolean | string[] {
   return entries.map((entry) => (proxyRangeNames.includes(entry.toLowerCase()) ? entry.toLowerCase() : entry));
 }
 
+function payments(env: Env): Payments {
+  const secretKey = env['STRIPE_SECRET_KEY']?.trim() || undefined;
+  const raw = env['PAYMENT_PROVIDER']?.trim().toLowerCase() || (secretKey === undefined ? 'test' : 'stripe');
+  if (raw !== 'test' && raw !== 'stripe') {
+    throw new ConfigError(`PAYMENT_PROVIDER must be "test" or "stripe", got "${env['PAYMENT_PROVIDER']}".`);
+  }
+  const webhookSecret = env['STRIPE_WEBHOOK_SECRET']?.trim() || undefined;
+  if (raw === 'stripe' && (secretKey === undefined || webhookSecret === undefined)) {
+    throw new ConfigError('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY (sk_…) and STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe\'s dashboard).');
+  }
+  const apiBase = env['STRIPE_API_BASE']?.trim() || undefined;
+  if (apiBase !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) {
+    throw new ConfigError(`STRIPE_API_BASE must be a scheme and host such as https://api.stripe.com, got "${apiBase}".`);
+  }
+  return Object.freeze({
+    provider: raw,
+    windowSeconds: integer(env, 'PAYMENT_WINDOW_SECONDS', 600, 10, 7_200),
+    testLateSeconds: integer(env, 'TEST_PROVIDER_LATE_SECONDS', 20, 1, 3_600),
+    testWebhookSecret: env['TEST_PROVIDER_WEBHOOK_SECRET']?.trim() || randomBytes(32).toString('hex'),
+    stripe:
+      raw === 'stripe' && secretKey !== undefined && webhookSecret !== undefined
+        ? Object.freeze({ secretKey, publishableKey: env['STRIPE_PUBLISHABLE_KEY']?.trim() || undefined, webhookSecret, apiBase })
+        : undefined,
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env['LOG_LEVEL']?.trim().toLowerCase() || 'info') as LogLevel;
   if (!logLevels.includes(logLevel)) {
@@ -240,6 +281,7 @@ export function loadConfig(env: Env = process.env): Config {
     sseMaxStreamsPerClient: integer(env, 'SSE_MAX_STREAMS_PER_CLIENT', 20, 1, 1_000_000),
     sseMaxLifetimeSeconds: integer(env, 'SSE_MAX_LIFETIME_SECONDS', 3_600, 1, 604_800),
     listenerPingSeconds: integer(env, 'LISTENER_PING_SECONDS', 10, 1, 3_600),
+    payments: payments(env),
     trustProxy: trustProxy(env),
     loginLimits: Object.freeze({
       failuresPerUsername: integer(env, 'LOGIN_FAILURES_PER_USERNAME', 10, 1, 1_000_000),

@@ -103,7 +103,7 @@ export type BookingTuple = [number, number, number, string, string];
 
 /** What the one-round-trip seat functions refuse with (migration 0003 documents them). */
 export type SeatWriteRefusal =
-  | { error: 'show_not_found' | 'seat_not_found' | 'cancelled' | 'sales_closed' | 'seat_limit' }
+  | { error: 'show_not_found' | 'seat_not_found' | 'cancelled' | 'sales_closed' | 'seat_limit' | 'payment_required' }
   | { conflicts: [number, 'held' | 'booked'][] };
 
 export type SeatWrite = { showId: number; userId: number; seatIds: readonly number[] };
@@ -153,12 +153,20 @@ function onlyRow<T>(rows: readonly T[]): T {
 }
 
 /**
+ * Seats of an order still pending_payment: the sweeper leaves them to the
+ * orders' sweep, which asks the payment provider first (src/orders/README.md).
+ */
+const spareCheckouts = sql`AND NOT EXISTS (
+            SELECT FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+             WHERE ol.showtime_id = show_seats.showtime_id AND ol.seat_id = show_seats.seat_id AND o.status = 'pending_payment')`;
+
+/**
  * Releases expired holds, skipping rows another transaction has locked (that
  * transaction is deciding about them anyway). Never waits on a lock, so it is
  * safe inside a seat transaction after its own locks, and safe to run from
  * several processes at once. Bounded per call; the sweeper loops.
  */
-export async function releaseExpiredHolds(db: Database | Transaction<DB>, options: { showId?: number; limit: number }) {
+export async function releaseExpiredHolds(db: Database | Transaction<DB>, options: { showId?: number; limit: number; spareCheckouts?: boolean }) {
   const { rows } = await sql<ReleasedSeat>`
     UPDATE show_seats
        SET status = 'available', locked_by_id = NULL, locked_until = NULL
@@ -166,6 +174,7 @@ export async function releaseExpiredHolds(db: Database | Transaction<DB>, option
        SELECT id FROM show_seats
         WHERE status = 'held' AND locked_until <= now()
           ${options.showId === undefined ? sql`` : sql`AND showtime_id = ${options.showId}`}
+          ${options.spareCheckouts === true ? spareCheckouts : sql``}
         LIMIT ${options.limit}
         FOR UPDATE SKIP LOCKED)
     RETURNING showtime_id, seat_id, version`.execute(db);

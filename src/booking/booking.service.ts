@@ -58,7 +58,7 @@ function seatConflictError(conflicts: readonly SeatConflict[]): AppError {
   return conflict(detail, { conflicts }, reasons.has('booked') ? 'booked' : 'held');
 }
 
-const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
+export const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && !seat.hold_expired;
 
 /**
  * Takes the locks of a release in the order the locking rules require
@@ -66,7 +66,7 @@ const holdIsLive = (seat: LockedShowSeat): boolean => seat.status === 'held' && 
  * ascending seat id, then the show read after them; 404 for an unknown show or
  * seat. Hold and book do the same inside booking_hold_batch/booking_book_batch.
  */
-async function lockSeats(trx: Transaction<DB>, request: SeatRequest) {
+export async function lockSeats(trx: Transaction<DB>, request: SeatRequest) {
   const seatIds = ascendingUnique(request.seatIds);
   await queries.beginSeatWrite(trx, request.showId, request.userId);
   const seats = await queries.lockShowSeats(trx, request.showId, seatIds);
@@ -102,10 +102,12 @@ function refusal(outcome: queries.SeatWriteRefusal): AppError {
       return conflict(bookingErrors.salesClosed, undefined, 'sales_closed');
     case 'seat_limit':
       return conflict(bookingErrors.seatLimit, undefined, 'seat_limit');
+    case 'payment_required':
+      return conflict(bookingErrors.paymentRequired, undefined, 'payment_required');
   }
 }
 
-const ascendingUnique = (seatIds: readonly number[]): number[] => [...new Set(seatIds)].sort((a, b) => a - b);
+export const ascendingUnique = (seatIds: readonly number[]): number[] => [...new Set(seatIds)].sort((a, b) => a - b);
 
 /** The seat writes of one process: holds and bookings, each grouped into as few transactions as the load allows. */
 export type SeatWriter = {
@@ -240,11 +242,15 @@ export async function bookSeats(writer: SeatWriter, request: SeatRequest): Promi
   return bookResult(outcome.created.map(asBooked), outcome.mine.map(asBooked));
 }
 
-/** One pass of releasing every expired hold, in batches; safe to run from many processes at once. */
+/**
+ * One pass of releasing every expired hold, in batches; safe to run from many
+ * processes at once. Seats of an order still awaiting payment are left to the
+ * orders' sweep, which asks the payment provider before releasing them.
+ */
 export async function sweepExpiredHolds(db: Database, batchSize = 1000): Promise<number> {
   let released = 0;
   for (;;) {
-    const batch = await queries.releaseExpiredHolds(db, { limit: batchSize });
+    const batch = await queries.releaseExpiredHolds(db, { limit: batchSize, spareCheckouts: true });
     released += batch.length;
     if (batch.length < batchSize) {
       return released;

@@ -78,7 +78,7 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
 
 // ── venues ─────────────────────────────────────────────────────────────────
 
-const venueColumns = ['id', 'name', 'city', 'time_zone', 'currency', 'default_price_amount'] as const;
+const venueColumns = ['id', 'name', 'city', 'time_zone', 'currency', 'default_price_amount', 'payment_required'] as const;
 
 /** Whether PostgreSQL's own time zone database has this exact name, as `AT TIME ZONE` will read it. */
 export async function isTimeZoneInDatabase(db: Db, zone: string): Promise<boolean> {
@@ -86,7 +86,7 @@ export async function isTimeZoneInDatabase(db: Db, zone: string): Promise<boolea
   return rows.length > 0;
 }
 
-export function insertVenue(db: Db, venue: { name: string; city: string; time_zone: string; currency: string; default_price_amount: number }) {
+export function insertVenue(db: Db, venue: { name: string; city: string; time_zone: string; currency: string; default_price_amount: number; payment_required: boolean }) {
   return db.insertInto('venues').values(venue).returning(venueColumns).executeTakeFirstOrThrow();
 }
 
@@ -344,7 +344,7 @@ export async function countBookings(trx: Transaction<DB>, showtimeIds: readonly 
 export function updateVenue(
   trx: Transaction<DB>,
   id: number,
-  values: { name?: string; city?: string; time_zone?: string; currency?: string; default_price_amount?: number },
+  values: { name?: string; city?: string; time_zone?: string; currency?: string; default_price_amount?: number; payment_required?: boolean },
 ) {
   return trx.updateTable('venues').set(values).where('id', '=', id).returning(venueColumns).executeTakeFirstOrThrow();
 }

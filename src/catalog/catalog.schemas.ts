@@ -22,6 +22,9 @@ export const VenueBody = Type.Object({
   city: Name(200),
   time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone name; default UTC' })),
   default_price: Type.Optional(Money),
+  payment_required: Type.Optional(
+    Type.Boolean({ description: 'Seats are sold only through a paid checkout (POST /api/orders): direct booking answers 409. Default false.' }),
+  ),
 });
 export type VenueBody = Static<typeof VenueBody>;
 export const VenuePatch = Type.Partial(VenueBody, patchOptions);
@@ -32,6 +35,7 @@ export const Venue = Type.Object({
   city: Type.String(),
   time_zone: Type.String(),
   default_price: Money,
+  payment_required: Type.Boolean(),
 });
 export type Venue = Static<typeof Venue>;
 

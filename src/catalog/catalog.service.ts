@@ -72,8 +72,15 @@ export async function venueTimeZoneProblem(db: Kysely<DB>, zone: string): Promis
 
 // ── replies ────────────────────────────────────────────────────────────────
 
-export function toVenue(row: { id: number; name: string; city: string; time_zone: string; currency: string; default_price_amount: number }): Venue {
-  return { id: row.id, name: row.name, city: row.city, time_zone: row.time_zone, default_price: money(row.default_price_amount, row.currency) };
+export function toVenue(row: { id: number; name: string; city: string; time_zone: string; currency: string; default_price_amount: number; payment_required: boolean }): Venue {
+  return {
+    id: row.id,
+    name: row.name,
+    city: row.city,
+    time_zone: row.time_zone,
+    default_price: money(row.default_price_amount, row.currency),
+    payment_required: row.payment_required,
+  };
 }
 
 export function toShowtime(row: ShowtimeRow): Showtime {
@@ -155,6 +162,7 @@ export async function createVenueInTransaction(trx: Transaction<DB>, body: Venue
     time_zone: timeZone,
     currency: price.currency,
     default_price_amount: price.amount,
+    payment_required: body.payment_required ?? false,
   });
   await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'venue', entityId: venue.id, details: body });
   return toVenue(venue);

@@ -112,6 +112,7 @@ export async function updateVenue(db: Database, id: number, patch: VenuePatch, a
       ...(patch.city === undefined ? {} : { city: patch.city }),
       ...(patch.time_zone === undefined ? {} : { time_zone: patch.time_zone }),
       ...(patch.default_price === undefined ? {} : { currency: patch.default_price.currency, default_price_amount: patch.default_price.amount }),
+      ...(patch.payment_required === undefined ? {} : { payment_required: patch.payment_required }),
     });
     await queries.recordAudit(trx, { userId: actor.userId, action: 'update', entity: 'venue', entityId: id, details: { changes: patch, before: toVenue(venue) } });
     return toVenue(updated);

@@ -40,6 +40,8 @@ export async function seedDemoCinema(db: Database, seats: ShowtimeSeats, now = n
       city: 'Springfield',
       time_zone: 'UTC',
       default_price: { amount: 1250, currency: 'EUR' },
+      // The newcomer sees the real checkout: seats here are sold only through a paid order.
+      payment_required: true,
     });
     const halls = [
       await createHall(db, { venue_id: venue.id, name: 'Hall 1', rows: auditorium(10, 14, [4, 10], 2), cleaning_minutes: 15 }),

@@ -12,6 +12,7 @@ import * as ticketTypes from './migrations/0007_ticket_types.ts';
 import * as priceCards from './migrations/0008_price_cards.ts';
 import * as venuePricing from './migrations/0009_venue_pricing.ts';
 import * as vouchers from './migrations/0010_vouchers.ts';
+import * as orders from './migrations/0011_orders.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_price_cards': priceCards,
   '0009_venue_pricing': venuePricing,
   '0010_vouchers': vouchers,
+  '0011_orders': orders,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

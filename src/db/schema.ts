@@ -32,6 +32,8 @@ export interface VenuesTable {
   time_zone: Generated<string>;
   currency: Generated<string>;
   default_price_amount: Generated<number>;
+  /** Direct booking is off: only a paid order books (migration 0011). */
+  payment_required: Generated<boolean>;
 }
 
 export interface HallsTable {
@@ -93,6 +95,10 @@ export interface BookingsTable {
   price_amount: number;
   currency: string;
   reference: string;
+  /** The paid order it came from (migration 0011); null for a direct booking (SPEC §5). */
+  order_id: number | null;
+  /** What it was sold as; null for a direct booking (Adult at the showtime's price). */
+  ticket_type_id: number | null;
 }
 
 export interface AuditLogTable {
@@ -183,6 +189,87 @@ export interface VouchersTable {
   created_at: CreatedAt;
 }
 
+export type OrderStatus = 'pending_payment' | 'paid' | 'cancelled' | 'expired' | 'refunded';
+export type PaymentMethod = 'card' | 'box_office' | 'free';
+
+/** Checkout (migration 0011); see src/orders/README.md. */
+export interface OrdersTable {
+  id: Generated<number>;
+  reference: string;
+  user_id: number;
+  showtime_id: number;
+  status: OrderStatus;
+  currency: string;
+  subtotal_amount: number;
+  discount_amount: number;
+  fee_amount: number;
+  tax_amount: number;
+  total_amount: number;
+  tax_mode: 'inclusive' | 'exclusive';
+  tax_basis_points: number;
+  voucher_id: number | null;
+  payment_method: PaymentMethod;
+  payment_provider: 'test' | 'stripe' | null;
+  payment_id: string | null;
+  payment_client_secret: string | null;
+  payment_status: string | null;
+  payment_error: string | null;
+  refund_due: Generated<boolean>;
+  refund_id: string | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+  paid_at: Timestamp | null;
+  closed_at: Timestamp | null;
+}
+
+export interface OrderLinesTable {
+  order_id: number;
+  showtime_id: number;
+  seat_id: number;
+  seat_row: string;
+  seat_number: number;
+  seat_kind: SeatKind;
+  ticket_type_id: number;
+  price_amount: number;
+  discount_amount: number;
+  fee_amount: number;
+  tax_amount: number;
+  total_amount: number;
+}
+
+export interface PaymentEventsTable {
+  provider: string;
+  event_id: string;
+  type: string;
+  payment_id: string | null;
+  received_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: number;
+  key: string;
+  fingerprint: string;
+  state: 'running' | 'done';
+  status_code: number | null;
+  response: unknown;
+  created_at: CreatedAt;
+  running_until: Timestamp | null;
+}
+
+export interface TestProviderPaymentsTable {
+  id: string;
+  idempotency_key: string;
+  client_secret: string;
+  amount: number;
+  currency: string;
+  status: string;
+  last_error: string | null;
+  card_outcome: string | null;
+  succeeds_at: Timestamp | null;
+  refund_id: string | null;
+  created_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -201,6 +288,11 @@ export interface DB {
   showtime_price_cards: ShowtimePriceCardsTable;
   venue_pricing: VenuePricingTable;
   vouchers: VouchersTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  payment_events: PaymentEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  test_provider_payments: TestProviderPaymentsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -39,6 +39,8 @@ export type Metrics = {
   seatsBooked(count: number): void;
   /** One call of a seat function: how many requests it carried (group commit). */
   seatWriteBatch(kind: 'hold' | 'book', size: number): void;
+  /** How a checkout ended: paid (in its window, or late), refunded (paid for seats that were gone), expired, cancelled. */
+  orderOutcome(outcome: 'paid' | 'late_paid' | 'refunded' | 'expired' | 'cancelled'): void;
 };
 
 /**
@@ -70,6 +72,12 @@ export async function registerMetrics(app: FastifyInstance, { db, readDb, token 
     name: 'boxoffice_conflicts_total',
     help: 'Requests answered 409, by the machine-readable reason of the error (held, booked, sales_closed, cancelled, seat_limit).',
     labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const orderOutcomes = new Counter({
+    name: 'boxoffice_orders_total',
+    help: 'Checkouts that ended, by outcome: paid, late_paid (after the window, seats still free), refunded (paid for seats that were gone), expired, cancelled.',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
   const batchSize = new Histogram({
@@ -146,5 +154,6 @@ export async function registerMetrics(app: FastifyInstance, { db, readDb, token 
     seatsHeld: (count) => holds.inc(count),
     seatsBooked: (count) => bookings.inc(count),
     seatWriteBatch: (kind, size) => batchSize.observe({ kind }, size),
+    orderOutcome: (outcome) => orderOutcomes.inc({ outcome }),
   };
 }

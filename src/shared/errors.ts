@@ -25,11 +25,11 @@ export class AppError extends Error {
   }
 }
 
-/** A refusal that says when to come back: the answer carries `Retry-After` (429 rate limited, 503 overloaded). */
+/** A refusal that says when to come back: the answer carries `Retry-After` (429 rate limited, 503 overloaded, 409 still running). */
 export class RetryLaterError extends AppError {
   readonly retryAfterSeconds: number;
 
-  constructor(status: 429 | 503, detail: string, retryAfterSeconds: number) {
+  constructor(status: 409 | 429 | 503, detail: string, retryAfterSeconds: number) {
     super(status, detail);
     this.name = 'RetryLaterError';
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));

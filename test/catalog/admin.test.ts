@@ -91,9 +91,9 @@ describe('POST /api/admin/venues', () => {
     const name = unique('Odeon');
     const reply = await asStaff('/api/admin/venues', { name, city: 'Leeds' });
     expect(reply.status).toBe(201);
-    expect(reply.body).toEqual({ id: expect.any(Number), name, city: 'Leeds', time_zone: 'UTC', default_price: { amount: 1000, currency: 'EUR' } });
+    expect(reply.body).toEqual({ id: expect.any(Number), name, city: 'Leeds', time_zone: 'UTC', default_price: { amount: 1000, currency: 'EUR' }, payment_required: false });
     const row = await app.db.selectFrom('venues').selectAll().where('id', '=', reply.body.id).executeTakeFirst();
-    expect(row).toEqual({ id: reply.body.id, name, city: 'Leeds', time_zone: 'UTC', currency: 'EUR', default_price_amount: 1000 });
+    expect(row).toEqual({ id: reply.body.id, name, city: 'Leeds', time_zone: 'UTC', currency: 'EUR', default_price_amount: 1000, payment_required: false });
   });
 
   it('when a known IANA time_zone is given, then it is kept', async () => {

@@ -216,8 +216,21 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
     const login = await http.post('/api/auth/login', credentials);
     expect(login.status).toBe(200);
     const seatId: number = layout.body.seats[0].id;
-    const booking = await http.post('/api/book-seat/', { show_id: 1, seat_id: seatId }, { token: login.body.token });
-    expect(booking.status).toBe(201);
+    const token: string = login.body.token;
+    // The demo cinema takes payment: direct booking points to checkout; a checkout paid with the test card books.
+    const direct = await http.post('/api/book-seat/', { show_id: 1, seat_id: seatId }, { token });
+    expect(direct.status).toBe(409);
+    expect((await http.post('/api/hold-seat/', { show_id: 1, seat_id: seatId }, { token })).status).toBe(200);
+    const order = await http.post('/api/orders', { show_id: 1, tickets: [{ seat_id: seatId, ticket_type: 'CHILD' }] }, { token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
+    expect(order.status, JSON.stringify(order.body)).toBe(201);
+    const paid = await http.post(`/api/test-provider/payments/${order.body.payment.id}/confirm`, { client_secret: order.body.payment.client_secret, card_number: '4242 4242 4242 4242' });
+    expect(paid.body.status).toBe('succeeded');
+    let line: any;
+    for (let i = 0; i < 100 && (line?.booking_id ?? null) === null; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      line = (await http.get(`/api/orders/${order.body.id}`, { token })).body.lines[0];
+    }
+    const booking = { body: { booking_id: line.booking_id } };
 
     const before = await counts(firstPostgres.port);
     expect(before.venues).toBe(1);
@@ -453,11 +466,11 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       await client.connect();
       try {
         const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }]);
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0011_orders' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
-        expect(tables.rows.map((r) => r.table_name)).toEqual(['audit_log', 'bookings', 'halls', 'login_failures', 'movies', 'price_card_prices', 'price_cards', 'seats', 'sessions', 'show_seats', 'showtime_price_cards', 'showtimes', 'ticket_types', 'users', 'venue_pricing', 'venues', 'vouchers']);
+        expect(tables.rows.map((r) => r.table_name)).toEqual(['audit_log', 'bookings', 'halls', 'idempotency_keys', 'login_failures', 'movies', 'order_lines', 'orders', 'payment_events', 'price_card_prices', 'price_cards', 'seats', 'sessions', 'show_seats', 'showtime_price_cards', 'showtimes', 'test_provider_payments', 'ticket_types', 'users', 'venue_pricing', 'venues', 'vouchers']);
         const extensions = await client.query("SELECT extname FROM pg_extension WHERE extname = 'btree_gist'");
         expect(extensions.rowCount).toBe(1);
       } finally {

@@ -42,7 +42,7 @@ AS $function$
           CONTINUE;
         END IF;
         -- Without a lock: the answers a snapshot can give for good.
-        SELECT st.status, st.starts_at <= now() AS started, count(ss.id) AS found,
+        SELECT st.status, st.starts_at <= now() AS started, (SELECT v.payment_required FROM halls h JOIN venues v ON v.id = h.venue_id WHERE h.id = st.hall_id) AS payment_required, count(ss.id) AS found,
                jsonb_agg(jsonb_build_array(ss.seat_id, CASE WHEN ss.status = 'booked' THEN 'booked' ELSE 'held' END) ORDER BY ss.seat_id)
                  FILTER (WHERE (ss.status = 'booked' AND b.user_id <> p_user_ids[i])
                             OR (ss.status = 'held' AND ss.locked_until > now() AND ss.locked_by_id <> p_user_ids[i])) AS conflicts
@@ -57,6 +57,7 @@ AS $function$
         IF v_show.found < cardinality(v_seats) THEN v_answers[i] := json_build_object('error', 'seat_not_found'); CONTINUE; END IF;
         IF v_show.status = 'cancelled' THEN v_answers[i] := json_build_object('error', 'cancelled'); CONTINUE; END IF;
         IF v_show.started THEN v_answers[i] := json_build_object('error', 'sales_closed'); CONTINUE; END IF;
+        IF v_show.payment_required THEN v_answers[i] := json_build_object('error', 'payment_required'); CONTINUE; END IF;
         IF v_conflicts IS NOT NULL THEN v_answers[i] := json_build_object('conflicts', v_conflicts); CONTINUE; END IF;
         v_go := v_go || i;
         v_lock_shows := v_lock_shows || array_fill(p_showtime_ids[i], ARRAY[cardinality(v_seats)]);
@@ -103,14 +104,15 @@ AS $function$
         END LOOP;
         -- Read after every lock was granted: a cancel or a start committed while we waited for them; then the bookings now.
         IF v_state_of IS DISTINCT FROM v_show_id THEN
-          SELECT status, starts_at <= now() AS started, trim(currency) AS currency, price_amount, premium_price_amount
-            INTO v_state FROM showtimes WHERE id = v_show_id;
+          SELECT st.status, st.starts_at <= now() AS started, trim(st.currency) AS currency, st.price_amount, st.premium_price_amount, (SELECT v.payment_required FROM halls h JOIN venues v ON v.id = h.venue_id WHERE h.id = st.hall_id) AS payment_required
+            INTO v_state FROM showtimes st WHERE st.id = v_show_id;
           v_state_of := v_show_id;
         END IF;
         v_show := v_state;
         IF v_show IS NULL THEN v_answers[i] := json_build_object('error', 'show_not_found'); CONTINUE; END IF;
         IF v_show.status = 'cancelled' THEN v_answers[i] := json_build_object('error', 'cancelled'); CONTINUE; END IF;
         IF v_show.started THEN v_answers[i] := json_build_object('error', 'sales_closed'); CONTINUE; END IF;
+        IF v_show.payment_required THEN v_answers[i] := json_build_object('error', 'payment_required'); CONTINUE; END IF;
         SELECT jsonb_agg(jsonb_build_array(b.seat_id, 'booked') ORDER BY b.seat_id) FILTER (WHERE b.user_id <> v_user_id),
                jsonb_agg(jsonb_build_array(b.id, b.seat_id, b.price_amount, trim(b.currency), b.reference) ORDER BY b.seat_id) FILTER (WHERE b.user_id = v_user_id)
           INTO v_booked_by_others, v_mine

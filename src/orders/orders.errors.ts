@@ -1,0 +1,21 @@
+/** Every sentence the orders domain says to a person, keyed (docs/checkout.md). */
+export const ordersErrors = {
+  idempotencyKeyMissing: 'Send an Idempotency-Key header (a new random UUID per attempt) so that a retry never pays or books twice.',
+  idempotencyKeyInvalid: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters, e.g. a UUID.',
+  idempotencyKeyReused: 'This Idempotency-Key was already used for a different request; send a new key for a new request.',
+  idempotencyKeyRunning: 'A request with this Idempotency-Key is still being processed; retry in a moment.',
+  orderNotFound: 'Order not found.',
+  notYourOrder: 'This order belongs to someone else.',
+  emptyOrder: 'An order needs at least one ticket.',
+  boxOfficeStaffOnly: 'Only staff can sell at the box office; pay by card instead.',
+  notPending: (status: string) => `This order is no longer awaiting payment (it is ${status.replace('_', ' ')}).`,
+  alreadyPaid: 'This order has been paid, so it can no longer be cancelled.',
+  notBoxOffice: 'Only a box-office order is marked paid by a cashier; this one is paid by card.',
+  paymentInFlight: 'A payment for this order is being processed; wait a moment for its outcome before cancelling.',
+  seatsGone: (seatIds: readonly number[]) => `Seat${seatIds.length === 1 ? '' : 's'} ${seatIds.join(', ')} went to someone else after this order's window passed; take the money back and start a new order.`,
+  voucherUsedUp: 'This voucher has been used up.',
+  providerUnavailable: 'The payment provider could not be reached; try again in a moment (your seats stay held).',
+  badSignature: 'The webhook signature does not verify; nothing was changed.',
+  unknownProvider: (name: string) => `Webhooks for "${name}" are not accepted here; this server takes payments through another provider.`,
+  testProviderOff: 'The test provider is not in use on this server; pay through the configured provider.',
+} as const;
