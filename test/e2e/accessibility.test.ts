@@ -35,7 +35,7 @@ describe.skipIf(chromiumPath === null)('accessibility (axe-core)', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
   });
 
-  it('when axe scans the schedule, the seat map with holds and the confirmation, then it finds nothing serious or critical', async () => {
+  it('when axe scans the schedule, the seat map with holds, the tickets, the payment form and the confirmation, then it finds nothing serious or critical', async () => {
     const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 8 });
     const [user, other] = await Promise.all([createUser(suite.app.db), createUser(suite.app.db)]);
     // Someone else's hold and booking, so every seat look is on the map.
@@ -58,8 +58,16 @@ describe.skipIf(chromiumPath === null)('accessibility (axe-core)', () => {
     await settledSeat(page, 'C', 2, 'booked').waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
 
-    await page.getByRole('button', { name: 'Book 1 seat' }).click();
-    await page.getByText('Booking reference', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Continue with 1 seat' }).click();
+    const pay = page.getByRole('button', { name: /^Pay / });
+    await pay.and(page.locator(':enabled')).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await pay.click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByText('Booking reference', { exact: true }).waitFor({ timeout: 15_000 });
     expect(await seriousAxeViolations(page)).toEqual([]);
   });
 

@@ -23,7 +23,7 @@ describe.skipIf(chromiumPath === null)('holds that run out', () => {
     await settledSeat(page, 'A', 2, 'available').waitFor({ timeout: 6_000 });
     await page.getByRole('status').getByText('Your hold on Row A, seat 2 ended, so that seat was released.').waitFor();
     expect(await page.getByRole('timer').count()).toBe(0);
-    await page.getByRole('button', { name: 'Book', exact: true }).and(page.locator(':disabled')).waitFor();
+    await page.getByRole('button', { name: 'Continue', exact: true }).and(page.locator(':disabled')).waitFor();
 
     // Another user takes it.
     const contextB = await suite.open(second);

@@ -447,6 +447,7 @@ export interface paths {
                                     /** @description an ISO 4217 code such as "EUR" */
                                     currency: string;
                                 };
+                                payment_required: boolean;
                             }[];
                             next_cursor: string | null;
                         };
@@ -800,6 +801,8 @@ export interface paths {
                             /** @description an ISO 4217 code such as "EUR" */
                             currency: string;
                         };
+                        /** @description Seats are sold only through a paid checkout (POST /api/orders): direct booking answers 409. Default false. */
+                        payment_required?: boolean;
                     };
                 };
             };
@@ -821,6 +824,7 @@ export interface paths {
                                 /** @description an ISO 4217 code such as "EUR" */
                                 currency: string;
                             };
+                            payment_required: boolean;
                         };
                     };
                 };
@@ -1543,6 +1547,8 @@ export interface paths {
                             /** @description an ISO 4217 code such as "EUR" */
                             currency: string;
                         };
+                        /** @description Seats are sold only through a paid checkout (POST /api/orders): direct booking answers 409. Default false. */
+                        payment_required?: boolean;
                     };
                 };
             };
@@ -1564,6 +1570,7 @@ export interface paths {
                                 /** @description an ISO 4217 code such as "EUR" */
                                 currency: string;
                             };
+                            payment_required: boolean;
                         };
                     };
                 };
@@ -5946,6 +5953,1886 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checkout/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which payment provider this server uses, and what the payment form needs; public */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            provider: "test" | "stripe";
+                            publishable_key: string | null;
+                            payment_window_seconds: number;
+                            test_cards: {
+                                number: string;
+                                outcome: string;
+                                description: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a checkout for seats you hold: an order awaiting payment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description A new random UUID per attempt; the same key replays the first answer */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The showtime */
+                        show_id: number;
+                        /** @description One ticket per held seat */
+                        tickets: {
+                            /** @description A seat you hold on this showtime */
+                            seat_id: number;
+                            /** @description A ticket type code, e.g. "ADULT" */
+                            ticket_type: string;
+                        }[];
+                        /** @description A voucher or promo code */
+                        voucher?: string;
+                        /** @description "card" (default) through the payment provider; "box_office" for staff sales paid at the till */
+                        payment_method?: "card" | "box_office";
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description Also the reference of its bookings; read out at the box office */
+                            reference: string;
+                            status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                            show: {
+                                id: number;
+                                /** Format: date-time */
+                                starts_at: string;
+                                movie: {
+                                    id: number;
+                                    title: string;
+                                };
+                                hall: {
+                                    id: number;
+                                    name: string;
+                                };
+                                venue: {
+                                    id: number;
+                                    name: string;
+                                    city: string;
+                                };
+                            };
+                            lines: {
+                                seat: {
+                                    id: number;
+                                    row: string;
+                                    number: number;
+                                    kind: string;
+                                };
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                price: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                booking_id: number | null;
+                            }[];
+                            subtotal: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            discount: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            fee: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            total: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax_mode: "inclusive" | "exclusive";
+                            tax_rate_basis_points: number;
+                            voucher: {
+                                code: string;
+                                description: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description The end of the payment window: the seats are held until then
+                             */
+                            expires_at: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            paid_at: string | null;
+                            payment: {
+                                method: "card" | "box_office" | "free";
+                                provider: ("test" | "stripe") | null;
+                                status: string | null;
+                                id: string | null;
+                                client_secret: string | null;
+                                last_error: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Conflict with the current state; `detail` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is not JSON. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order (its owner or staff) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description Also the reference of its bookings; read out at the box office */
+                            reference: string;
+                            status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                            show: {
+                                id: number;
+                                /** Format: date-time */
+                                starts_at: string;
+                                movie: {
+                                    id: number;
+                                    title: string;
+                                };
+                                hall: {
+                                    id: number;
+                                    name: string;
+                                };
+                                venue: {
+                                    id: number;
+                                    name: string;
+                                    city: string;
+                                };
+                            };
+                            lines: {
+                                seat: {
+                                    id: number;
+                                    row: string;
+                                    number: number;
+                                    kind: string;
+                                };
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                price: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                booking_id: number | null;
+                            }[];
+                            subtotal: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            discount: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            fee: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            total: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax_mode: "inclusive" | "exclusive";
+                            tax_rate_basis_points: number;
+                            voucher: {
+                                code: string;
+                                description: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description The end of the payment window: the seats are held until then
+                             */
+                            expires_at: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            paid_at: string | null;
+                            payment: {
+                                method: "card" | "box_office" | "free";
+                                provider: ("test" | "stripe") | null;
+                                status: string | null;
+                                id: string | null;
+                                client_secret: string | null;
+                                last_error: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/my-orders/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your orders, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @description Also the reference of its bookings; read out at the box office */
+                                reference: string;
+                                status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                                show: {
+                                    id: number;
+                                    /** Format: date-time */
+                                    starts_at: string;
+                                    movie: {
+                                        id: number;
+                                        title: string;
+                                    };
+                                    hall: {
+                                        id: number;
+                                        name: string;
+                                    };
+                                    venue: {
+                                        id: number;
+                                        name: string;
+                                        city: string;
+                                    };
+                                };
+                                lines: {
+                                    seat: {
+                                        id: number;
+                                        row: string;
+                                        number: number;
+                                        kind: string;
+                                    };
+                                    ticket_type: {
+                                        code: string;
+                                        name: string;
+                                    };
+                                    price: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    discount: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    fee: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    tax: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    total: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    booking_id: number | null;
+                                }[];
+                                subtotal: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax_mode: "inclusive" | "exclusive";
+                                tax_rate_basis_points: number;
+                                voucher: {
+                                    code: string;
+                                    description: string;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The end of the payment window: the seats are held until then
+                                 */
+                                expires_at: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                paid_at: string | null;
+                                payment: {
+                                    method: "card" | "box_office" | "free";
+                                    provider: ("test" | "stripe") | null;
+                                    status: string | null;
+                                    id: string | null;
+                                    client_secret: string | null;
+                                    last_error: string | null;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an order awaiting payment: its seats are released and its payment cancelled */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description Also the reference of its bookings; read out at the box office */
+                            reference: string;
+                            status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                            show: {
+                                id: number;
+                                /** Format: date-time */
+                                starts_at: string;
+                                movie: {
+                                    id: number;
+                                    title: string;
+                                };
+                                hall: {
+                                    id: number;
+                                    name: string;
+                                };
+                                venue: {
+                                    id: number;
+                                    name: string;
+                                    city: string;
+                                };
+                            };
+                            lines: {
+                                seat: {
+                                    id: number;
+                                    row: string;
+                                    number: number;
+                                    kind: string;
+                                };
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                price: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                booking_id: number | null;
+                            }[];
+                            subtotal: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            discount: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            fee: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            total: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax_mode: "inclusive" | "exclusive";
+                            tax_rate_basis_points: number;
+                            voucher: {
+                                code: string;
+                                description: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description The end of the payment window: the seats are held until then
+                             */
+                            expires_at: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            paid_at: string | null;
+                            payment: {
+                                method: "card" | "box_office" | "free";
+                                provider: ("test" | "stripe") | null;
+                                status: string | null;
+                                id: string | null;
+                                client_secret: string | null;
+                                last_error: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Conflict with the current state; `detail` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/check-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the payment provider about this order now (the browser calls it when the payment form reports success) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description Also the reference of its bookings; read out at the box office */
+                            reference: string;
+                            status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                            show: {
+                                id: number;
+                                /** Format: date-time */
+                                starts_at: string;
+                                movie: {
+                                    id: number;
+                                    title: string;
+                                };
+                                hall: {
+                                    id: number;
+                                    name: string;
+                                };
+                                venue: {
+                                    id: number;
+                                    name: string;
+                                    city: string;
+                                };
+                            };
+                            lines: {
+                                seat: {
+                                    id: number;
+                                    row: string;
+                                    number: number;
+                                    kind: string;
+                                };
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                price: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                booking_id: number | null;
+                            }[];
+                            subtotal: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            discount: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            fee: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            total: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax_mode: "inclusive" | "exclusive";
+                            tax_rate_basis_points: number;
+                            voucher: {
+                                code: string;
+                                description: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description The end of the payment window: the seats are held until then
+                             */
+                            expires_at: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            paid_at: string | null;
+                            payment: {
+                                method: "card" | "box_office" | "free";
+                                provider: ("test" | "stripe") | null;
+                                status: string | null;
+                                id: string | null;
+                                client_secret: string | null;
+                                last_error: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff: orders, newest first, by order or booking reference, showtime or status */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An order or booking reference (case and spaces ignored) */
+                    reference?: string;
+                    show_id?: number;
+                    status?: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @description Also the reference of its bookings; read out at the box office */
+                                reference: string;
+                                status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                                show: {
+                                    id: number;
+                                    /** Format: date-time */
+                                    starts_at: string;
+                                    movie: {
+                                        id: number;
+                                        title: string;
+                                    };
+                                    hall: {
+                                        id: number;
+                                        name: string;
+                                    };
+                                    venue: {
+                                        id: number;
+                                        name: string;
+                                        city: string;
+                                    };
+                                };
+                                lines: {
+                                    seat: {
+                                        id: number;
+                                        row: string;
+                                        number: number;
+                                        kind: string;
+                                    };
+                                    ticket_type: {
+                                        code: string;
+                                        name: string;
+                                    };
+                                    price: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    discount: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    fee: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    tax: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    total: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    booking_id: number | null;
+                                }[];
+                                subtotal: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax_mode: "inclusive" | "exclusive";
+                                tax_rate_basis_points: number;
+                                voucher: {
+                                    code: string;
+                                    description: string;
+                                } | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The end of the payment window: the seats are held until then
+                                 */
+                                expires_at: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                paid_at: string | null;
+                                payment: {
+                                    method: "card" | "box_office" | "free";
+                                    provider: ("test" | "stripe") | null;
+                                    status: string | null;
+                                    id: string | null;
+                                    client_secret: string | null;
+                                    last_error: string | null;
+                                };
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders/{id}/mark-paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff: a box-office order was paid at the till; its seats are booked */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description A new random UUID per attempt; the same key replays the first answer */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description Also the reference of its bookings; read out at the box office */
+                            reference: string;
+                            status: "pending_payment" | "paid" | "cancelled" | "expired" | "refunded";
+                            show: {
+                                id: number;
+                                /** Format: date-time */
+                                starts_at: string;
+                                movie: {
+                                    id: number;
+                                    title: string;
+                                };
+                                hall: {
+                                    id: number;
+                                    name: string;
+                                };
+                                venue: {
+                                    id: number;
+                                    name: string;
+                                    city: string;
+                                };
+                            };
+                            lines: {
+                                seat: {
+                                    id: number;
+                                    row: string;
+                                    number: number;
+                                    kind: string;
+                                };
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                price: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                discount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fee: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                total: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                booking_id: number | null;
+                            }[];
+                            subtotal: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            discount: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            fee: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            total: {
+                                /** @description minor units, e.g. cents */
+                                amount: number;
+                                /** @description an ISO 4217 code such as "EUR" */
+                                currency: string;
+                            };
+                            tax_mode: "inclusive" | "exclusive";
+                            tax_rate_basis_points: number;
+                            voucher: {
+                                code: string;
+                                description: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @description The end of the payment window: the seats are held until then
+                             */
+                            expires_at: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            paid_at: string | null;
+                            payment: {
+                                method: "card" | "box_office" | "free";
+                                provider: ("test" | "stripe") | null;
+                                status: string | null;
+                                id: string | null;
+                                client_secret: string | null;
+                                last_error: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not authenticated: send `Authorization: Bearer <token>` or the session cookie. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Conflict with the current state; `detail` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/webhooks/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The payment provider's webhook (signed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            received?: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/test-provider/payments/{payment_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test provider: pay with a test card (the card number chooses the outcome) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    payment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        client_secret: string;
+                        /** @description One of the test cards (GET /api/checkout/config) */
+                        card_number: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: string;
+                            message: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Conflict with the current state; `detail` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is not JSON. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/test-provider/payments/{payment_id}/authenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test provider: approve or reject the 3-D Secure step */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    payment_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        client_secret: string;
+                        approve: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: string;
+                            message: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed input; `detail` names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Unknown show, seat or resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Conflict with the current state; `detail` says which. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is too large. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The request body is not JSON. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

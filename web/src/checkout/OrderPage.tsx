@@ -1,9 +1,13 @@
 import { formatLongDateTime, formatMoney, kindLabel, seatLabel } from '../format.ts';
+import type { SeatKind } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 import { PriceSummary } from './PriceSummary.tsx';
 import { useOrder } from './useOrder.ts';
+
+// The order's seat kind is a plain string in the document; only the known kinds get a tag.
+const isSeatKind = (kind: string): kind is SeatKind => Object.hasOwn(kindLabel, kind);
 
 /** The confirmation of a paid order: reference, seats with their ticket types, fee, tax and total. */
 export function OrderPage({ orderId }: { orderId: number }) {
@@ -85,7 +89,9 @@ export function OrderPage({ orderId }: { orderId: number }) {
               <li key={line.seat.id}>
                 <span>
                   {seatLabel(line.seat)} · {line.ticket_type.name}
-                  {line.seat.kind !== 'standard' && <span className={`tag tag--${line.seat.kind}`}>{kindLabel[line.seat.kind]}</span>}
+                  {isSeatKind(line.seat.kind) && line.seat.kind !== 'standard' && (
+                    <span className={`tag tag--${line.seat.kind}`}>{kindLabel[line.seat.kind]}</span>
+                  )}
                 </span>
                 <span>{formatMoney(line.price)}</span>
               </li>

@@ -38,9 +38,6 @@ const closedText: Record<Exclude<Order['status'], 'pending_payment' | 'paid'>, s
   refunded: 'The payment arrived after a seat had gone, so it was refunded in full; please choose your seats again.',
 };
 
-/** A retry keeps its Idempotency-Key only when the first try got no answer (nothing was decided). */
-const undecided = (error: unknown) => error instanceof ApiError && (error.status === 0 || error.status === 409 || error.status >= 500);
-
 /**
  * Step three: pay for the order. The test provider's card form (with its 3-D
  * Secure step) or Stripe's Payment Element; then the order is read every
@@ -54,11 +51,20 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   const [chosenPhase, setPhase] = useState<Phase | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const waitingRef = useRef(false);
+  // While waiting, whether the payment has been seen under way: an order read just after a card was
+  // accepted can still carry the previous card's decline, which is not news.
+  const seenUnderway = useRef(false);
   const onRead = useCallback((fresh: Order) => {
+    const status = fresh.payment.status;
     if (fresh.status === 'paid') {
       navigate(`/orders/${fresh.id}`, { replace: true });
-    } else if (waitingRef.current && fresh.status === 'pending_payment' && fresh.payment.status === 'requires_payment' && fresh.payment.last_error !== null) {
+    } else if (!waitingRef.current) {
+      seenUnderway.current = false;
+    } else if (status === 'processing' || status === 'succeeded') {
+      seenUnderway.current = true;
+    } else if (seenUnderway.current && fresh.status === 'pending_payment' && status === 'requires_payment' && fresh.payment.last_error !== null) {
       // Declined after all (the provider said so later): the form again, with its reason.
+      seenUnderway.current = false;
       setPhase('form');
       setNotice({ tone: 'error', text: fresh.payment.last_error });
     }
@@ -72,7 +78,6 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   }, [polling]);
   const [config, setConfig] = useState<CheckoutConfig | null>(null);
   const [busy, setBusy] = useState(false);
-  const attempt = useRef<{ key: string; body: string } | null>(null);
 
   useEffect(() => {
     if (user === null) {
@@ -90,7 +95,7 @@ export function PaymentPage({ orderId }: { orderId: number }) {
       return;
     }
     const timer = setInterval(() => {
-      checkPayment(orderId, crypto.randomUUID()).then((fresh) => {
+      checkPayment(orderId).then((fresh) => {
         setOrder(fresh);
         onRead(fresh);
       }, () => undefined);
@@ -98,16 +103,10 @@ export function PaymentPage({ orderId }: { orderId: number }) {
     return () => clearInterval(timer);
   }, [phase, orderId, setOrder, onRead]);
 
-  const keyFor = (body: string) => {
-    attempt.current = attempt.current !== null && attempt.current.body === body ? attempt.current : { key: crypto.randomUUID(), body };
-    return attempt.current.key;
-  };
-
   const handleReply = useCallback(
     (reply: TestPaymentReply) => {
-      attempt.current = null;
       if (reply.status === 'succeeded' || reply.status === 'processing') {
-        setNotice(reply.status === 'processing' ? { tone: 'info', text: reply.message } : null);
+        setNotice(null);
         setPhase('waiting');
         reload();
       } else if (reply.status === 'requires_action') {
@@ -115,7 +114,7 @@ export function PaymentPage({ orderId }: { orderId: number }) {
         setPhase('authenticate');
       } else {
         setPhase('form');
-        setNotice({ tone: 'error', text: reply.message });
+        setNotice({ tone: 'error', text: reply.message ?? 'The payment did not go through; please try another card.' });
         reload();
       }
     },
@@ -123,9 +122,6 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   );
 
   const failed = (e: unknown) => {
-    if (!undecided(e)) {
-      attempt.current = null;
-    }
     if (e instanceof ApiError && e.status === 401) {
       lost();
       return;
@@ -141,7 +137,7 @@ export function PaymentPage({ orderId }: { orderId: number }) {
     setBusy(true);
     setNotice(null);
     try {
-      handleReply(await confirmTestPayment(order.payment.id, order.payment.client_secret, cardNumber, keyFor(`card:${cardNumber}`)));
+      handleReply(await confirmTestPayment(order.payment.id, order.payment.client_secret, cardNumber));
     } catch (e) {
       failed(e);
     } finally {
@@ -155,7 +151,7 @@ export function PaymentPage({ orderId }: { orderId: number }) {
     }
     setBusy(true);
     try {
-      handleReply(await authenticateTestPayment(order.payment.id, order.payment.client_secret, approve, keyFor(`auth:${approve}`)));
+      handleReply(await authenticateTestPayment(order.payment.id, order.payment.client_secret, approve));
     } catch (e) {
       failed(e);
     } finally {
@@ -166,7 +162,7 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   const cancel = async () => {
     setBusy(true);
     try {
-      await cancelOrder(orderId, keyFor('cancel'));
+      await cancelOrder(orderId);
       navigate(order === null ? '/' : `/shows/${order.show.id}`);
     } catch (e) {
       failed(e);

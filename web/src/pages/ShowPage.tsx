@@ -1,12 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
 import type { Layout, Showtime } from '../api/types.ts';
-import { saveConfirmation, type Confirmation } from '../confirmations.ts';
 import { formatMoney, seatLabel, sumMoney } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
 import { SeatLegend, SeatMap } from '../seatmap/SeatMap.tsx';
 import { rememberSeat, takeRememberedSeat, useSession } from '../session.tsx';
-import { bookSeats } from '../show/bookSeats.ts';
 import { NoticeArea, type Notice } from '../show/NoticeArea.tsx';
 import { SeatSummary } from '../show/SeatSummary.tsx';
 import { ShowHeader } from '../show/ShowHeader.tsx';
@@ -17,14 +14,13 @@ import { isFree, useShowSeats } from '../show/useShowSeats.ts';
 import { useShowtime } from '../show/useShowtime.ts';
 import { usePageTitle } from '../ui.tsx';
 
-/** A showtime's live seat map: hold and release seats, then book them. */
+/** A showtime's live seat map: hold and release seats, then continue to the checkout with them. */
 export function ShowPage({ showId }: { showId: number }) {
   const { user, lost } = useSession();
   const userId = user?.id ?? null;
   const { showtime, error: showtimeError, reload: reloadShowtime, setStatus } = useShowtime(showId);
   const [notice, setNotice] = useState<Notice>(null);
   const [announcement, setAnnouncement] = useState('');
-  const [booking, setBooking] = useState(false);
   const timeZone = showtime?.venue.time_zone ?? 'UTC';
 
   usePageTitle(showtime === null ? 'Choose seats' : `${showtime.movie.title}: choose seats`);
@@ -64,7 +60,7 @@ export function ShowPage({ showId }: { showId: number }) {
     [showId, userId],
   );
   const seats = useShowSeats(showId, userId, onFirstRead);
-  const { state, dispatch, refresh, views, seatById, mySeats, counts, earliest, now } = seats;
+  const { state, dispatch, refresh, views, mySeats, counts, earliest, now } = seats;
   const loadError = seats.loadError ?? showtimeError;
 
   const onShowChange = useCallback(
@@ -101,48 +97,6 @@ export function ShowPage({ showId }: { showId: number }) {
   useEffect(() => {
     holdRef.current = hold;
   }, [hold]);
-
-  const book = useCallback(async () => {
-    if (mySeats.length === 0 || booking) {
-      return;
-    }
-    setBooking(true);
-    setNotice(null);
-    const seatIds = mySeats.map((seat) => seat.id);
-    drops.expect(seatIds);
-    try {
-      const result = await bookSeats(showId, seatIds);
-      dispatch({ type: 'booked', seatIds: result.bookedSeatIds });
-      const confirmation: Confirmation = {
-        reference: result.references[0] ?? '',
-        references: result.references,
-        showId,
-        movieTitle: showtime?.movie.title ?? state.layout?.movie_title ?? '',
-        venue: showtime === null ? (state.layout?.venue_name ?? '') : `${showtime.venue.name}, ${showtime.venue.city}`,
-        hallName: showtime?.hall.name ?? state.layout?.hall_name ?? '',
-        startsAt: showtime?.starts_at ?? state.layout?.starts_at ?? '',
-        timeZone,
-        seats: result.bookings.map(({ seatId, price }) => {
-          const seat = seatById.get(seatId);
-          return { row: seat?.row ?? '?', number: seat?.number ?? 0, kind: seat?.kind ?? 'standard', price };
-        }),
-        total: result.total,
-        warning: result.failure === undefined ? undefined : `Not everything was booked: ${errorMessage(result.failure)}`,
-      };
-      saveConfirmation(confirmation);
-      navigate(`/confirmation/${encodeURIComponent(confirmation.reference)}`);
-    } catch (error) {
-      drops.unexpect(seatIds);
-      if (error instanceof ApiError && error.status === 401) {
-        sessionLost();
-        return;
-      }
-      setNotice({ tone: 'error', text: `Booking failed: ${errorMessage(error)}` });
-      void refresh();
-    } finally {
-      setBooking(false);
-    }
-  }, [mySeats, booking, showId, showtime, state.layout, seatById, timeZone, dispatch, drops, sessionLost, refresh]);
 
   const title = showtime?.movie.title ?? state.layout?.movie_title ?? (loadError === null ? 'Loading the seat map…' : 'Showtime unavailable');
   const startsAt = showtime?.starts_at ?? state.layout?.starts_at;
@@ -216,14 +170,14 @@ export function ShowPage({ showId }: { showId: number }) {
             onRelease={(seat) => void release(seat)}
             total={total}
           >
+            {/* On to the tickets and payment: the seats stay held meanwhile (the checkout reads them from the server). */}
             <button
               type="button"
               className="button button--primary button--block"
-              onClick={() => void book()}
-              disabled={mySeats.length === 0 || booking || state.pendingHold.size > 0}
-              aria-busy={booking}
+              onClick={() => navigate(`/shows/${showId}/checkout`)}
+              disabled={mySeats.length === 0 || state.pendingHold.size > 0}
             >
-              {booking ? 'Booking…' : mySeats.length === 0 ? 'Book' : `Book ${mySeats.length} ${mySeats.length === 1 ? 'seat' : 'seats'}`}
+              {mySeats.length === 0 ? 'Continue' : `Continue with ${mySeats.length} ${mySeats.length === 1 ? 'seat' : 'seats'}`}
             </button>
             {showtime !== null && (
               <p className="summary-prices">
