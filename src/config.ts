@@ -74,7 +74,7 @@ export type Payments = Readonly<{
   testLateSeconds: number;
   /** `TEST_PROVIDER_WEBHOOK_SECRET`: what the test provider signs its webhooks with (random per process by default). */
   testWebhookSecret: string;
-  stripe: Readonly<{ secretKey: string; publishableKey: string | undefined; webhookSecret: string; apiBase: string | undefined }> | undefined;
+  stripe: Readonly<{ secretKey: string; publishableKey: string; webhookSecret: string; apiBase?: string }> | undefined;
 }>;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -207,8 +207,11 @@ function payments(env: Env): Payments {
     throw new ConfigError(`PAYMENT_PROVIDER must be "test" or "stripe", got "${env['PAYMENT_PROVIDER']}".`);
   }
   const webhookSecret = env['STRIPE_WEBHOOK_SECRET']?.trim() || undefined;
-  if (raw === 'stripe' && (secretKey === undefined || webhookSecret === undefined)) {
-    throw new ConfigError('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY (sk_…) and STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe\'s dashboard).');
+  const publishableKey = env['STRIPE_PUBLISHABLE_KEY']?.trim() || undefined;
+  if (raw === 'stripe' && (secretKey === undefined || webhookSecret === undefined || publishableKey === undefined)) {
+    throw new ConfigError(
+      'PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY (sk_…), STRIPE_PUBLISHABLE_KEY (pk_…, for the payment form) and STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint in Stripe\'s dashboard).',
+    );
   }
   const apiBase = env['STRIPE_API_BASE']?.trim() || undefined;
   if (apiBase !== undefined && !/^https?:\/\/[^/]+\/?$/.test(apiBase)) {
@@ -220,8 +223,8 @@ function payments(env: Env): Payments {
     testLateSeconds: integer(env, 'TEST_PROVIDER_LATE_SECONDS', 20, 1, 3_600),
     testWebhookSecret: env['TEST_PROVIDER_WEBHOOK_SECRET']?.trim() || randomBytes(32).toString('hex'),
     stripe:
-      raw === 'stripe' && secretKey !== undefined && webhookSecret !== undefined
-        ? Object.freeze({ secretKey, publishableKey: env['STRIPE_PUBLISHABLE_KEY']?.trim() || undefined, webhookSecret, apiBase })
+      raw === 'stripe' && secretKey !== undefined && webhookSecret !== undefined && publishableKey !== undefined
+        ? Object.freeze({ secretKey, publishableKey, webhookSecret, ...(apiBase === undefined ? {} : { apiBase }) })
         : undefined,
   });
 }
