@@ -104,6 +104,37 @@ describe.skipIf(chromiumPath === null)('checkout in the browser', () => {
     ]);
   });
 
+  it('when the answer to Pay is lost and the user presses Pay again, then the retry carries the same Idempotency-Key and gets the same order', async () => {
+    const cinema = await pricedShow();
+    const user = await createUser(suite.app.db);
+    const context = await suite.open(user);
+    const page = await context.newPage();
+    await chooseTickets(page, cinema.show.id, 2355);
+
+    // The first POST reaches the server and creates the order; its answer never reaches the page.
+    const keys: string[] = [];
+    await page.route('**/api/orders', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length === 1) {
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+    await page.getByRole('button', { name: `Pay ${euros(2355)}` }).click();
+    await page.getByRole('alert').getByText('Could not reach Boxoffice; check your connection and try again.').waitFor();
+    expect(await ordersOf(user.id, cinema.show.id)).toHaveLength(1);
+    await page.getByRole('button', { name: `Pay ${euros(2355)}` }).click();
+    await page.getByLabel('Card number').waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    const orders = await ordersOf(user.id, cinema.show.id);
+    expect(orders).toHaveLength(1);
+    expect(new URL(page.url()).pathname).toBe(`/orders/${orders[0]!.id}/pay`);
+  });
+
   it('when the card is declined, then the page says so, the order stays pending with the seats held, and another card pays it', async () => {
     const cinema = await pricedShow();
     const user = await createUser(suite.app.db);
