@@ -51,6 +51,8 @@ describe.skipIf(chromiumPath === null)('checkout in the browser', () => {
   /** Seat map → two seats → Continue → Adult for the first, Child for the second; ends on the ticket step, priced. */
   async function chooseTickets(page: Page, showId: number, total: number) {
     await openShow(page, showId);
+    // A click before the page knows who is logged in does nothing: wait for the header to know.
+    await page.getByRole('button', { name: 'Log out' }).waitFor();
     await seat(page, 'A', 1).click();
     await seat(page, 'A', 2).click();
     await settledSeat(page, 'A', 1, 'held by you').waitFor();

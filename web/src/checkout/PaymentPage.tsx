@@ -78,6 +78,20 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   }, [polling]);
   const [config, setConfig] = useState<CheckoutConfig | null>(null);
   const [busy, setBusy] = useState(false);
+  // The payment window closes on the server's clock; the order is read again then (and once a second
+  // after, for the sweep to have marked it), so the page says so instead of offering a form that would be refused.
+  const [timedOut, setTimedOut] = useState(false);
+  const expiresAt = order === null ? undefined : Date.parse(order.expires_at);
+  useEffect(() => {
+    if (expiresAt === undefined || order?.status !== 'pending_payment') {
+      return;
+    }
+    const timer = setTimeout(() => {
+      setTimedOut(true);
+      reload();
+    }, Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now() + 1_000)));
+    return () => clearTimeout(timer);
+  }, [expiresAt, order?.status, reload]);
 
   useEffect(() => {
     if (user === null) {
@@ -180,7 +194,12 @@ export function PaymentPage({ orderId }: { orderId: number }) {
   }
 
   const venue = `${order.show.venue.name}, ${order.show.venue.city}`;
-  const closed = order.status !== 'pending_payment' && order.status !== 'paid' ? closedText[order.status] : null;
+  const closed =
+    order.status !== 'pending_payment' && order.status !== 'paid'
+      ? closedText[order.status]
+      : timedOut && order.status === 'pending_payment' && phase !== 'waiting'
+        ? closedText.expired
+        : null;
   return (
     <div className="page checkout-page">
       <ShowHeader title={order.show.movie.title} startsAt={order.show.starts_at} timeZone={timeZone} hall={order.show.hall.name} venue={venue} />
