@@ -16,6 +16,10 @@ const catalogImportsBooking = {
   regex: '(^|/)booking(/|$)',
   message: 'The catalog never imports booking: it receives the booking functions it needs as ShowtimeSeats (catalog.ports.ts), passed in by app.ts, main.ts and cli.ts.',
 };
+const catalogImportsPricing = {
+  regex: '(^|/)pricing(/|$)',
+  message: 'The catalog never imports pricing (pricing writes its audit rows through the catalog: a cycle): it receives priceRanges as ShowtimePriceRanges (catalog.ports.ts), passed in by app.ts.',
+};
 const domainInternals = {
   regex: '^\\.\\./(accounts|booking|catalog|pricing|orders)/(?!index\\.ts$)',
   message: 'Another domain is used only through its index.ts.',
@@ -71,7 +75,7 @@ export default tseslint.config(
   },
   {
     files: ['src/catalog/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [catalogImportsBooking, domainInternals] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [catalogImportsBooking, catalogImportsPricing, domainInternals] }] },
   },
   {
     files: ['src/accounts/**', 'src/booking/**', 'src/pricing/**', 'src/orders/**'],

@@ -21,6 +21,9 @@ export const LayoutReply = Type.Object({
   venue_name: Type.String(),
   movie_title: Type.String(),
   starts_at: Time,
+  price_range: Type.Union([Type.Object({ min: Money, max: Money }), Type.Null()], {
+    description: 'The cheapest and dearest ticket on sale online (as GET /api/showtimes/{id}/prices); null when nothing is',
+  }),
   seats: Type.Array(
     Type.Object({
       id: Type.Integer(),

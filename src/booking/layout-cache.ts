@@ -3,6 +3,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { SeatKind, SeatStatus } from '../db/schema.ts';
+import { priceRanges, type PriceRange } from '../pricing/index.ts';
 import { money, type Money } from '../shared/money.ts';
 import * as queries from './booking.queries.ts';
 import { releasedEvent, type SeatEvent, type SeatEventHub } from './seat-events.ts';
@@ -22,8 +23,12 @@ import { releasedEvent, type SeatEvent, type SeatEventHub } from './seat-events.
  * - While the listener is down, nothing cached is trusted: reads go to the
  *   database; after it reconnects every snapshot is dropped (events sent in
  *   between are gone).
- * - A staff change of the showtime (cancel, move, new seat map) is announced
- *   as a show event: the snapshot is dropped and read again.
+ * - A staff change of the showtime (cancel, move, new seat map, its prices)
+ *   is announced as a show event: the snapshot is dropped and read again.
+ * - The price range is read with the snapshot, once per load, never per
+ *   request. Changes that are no show event (a price card, a ticket type, a
+ *   movie's rating) reach it when the snapshot is next read again: at most
+ *   SNAPSHOT_MAX_AGE_MS later.
  */
 
 type Seat = {
@@ -41,7 +46,7 @@ type Seat = {
   version: number;
 };
 
-type Header = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string };
+type Header = { show_id: number; hall_name: string; venue_name: string; movie_title: string; starts_at: string; price_range: PriceRange | null };
 
 export type Encoded = { body: Buffer; etag: string; encoding: 'identity' | 'gzip' | 'br' };
 
@@ -254,7 +259,7 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       }
     });
     try {
-      const [header, rows] = await Promise.all([queries.findShowHeader(db, showId), queries.selectLayoutSeats(db, showId)]);
+      const [header, rows, ranges] = await Promise.all([queries.findShowHeader(db, showId), queries.selectLayoutSeats(db, showId), priceRanges(db, [showId])]);
       if (header === undefined) {
         unsubscribe();
         return undefined;
@@ -272,6 +277,7 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
           venue_name: header.venue_name,
           movie_title: header.movie_title,
           starts_at: header.starts_at.toISOString(),
+          price_range: ranges.get(showId) ?? null,
         },
         seats,
         byId: new Map(seats.map((seat) => [seat.id, seat])),

@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import type { Money } from '../shared/money.ts';
 
 /**
  * What the catalog needs from the booking domain, which owns every lock and
@@ -21,3 +22,16 @@ export type ShowtimeSeats = {
   /** Tells the show's viewers (on commit) that the showtime changed, so they read it and its seats again. */
   readonly announceShowStatus: (trx: Transaction<DB>, showtimeId: number, status: 'scheduled' | 'cancelled' | 'deleted') => Promise<void>;
 };
+
+/** The cheapest and dearest ticket on sale online for a showtime. */
+export type PriceRange = { min: Money; max: Money };
+
+/**
+ * What the catalog needs from the pricing domain: the price range of each
+ * showtime (null when nothing is on sale online), for a page of showtimes in
+ * one query. Pricing owns how a showtime is priced (its price card, the
+ * ticket types on sale for the film); the catalog cannot import it, since
+ * pricing records its staff writes through the catalog's audit log, so
+ * app.ts passes pricing's `priceRanges` in (to `catalogRoutes`).
+ */
+export type ShowtimePriceRanges = (db: Kysely<DB>, showtimeIds: readonly number[]) => Promise<ReadonlyMap<number, PriceRange | null>>;

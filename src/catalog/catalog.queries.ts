@@ -24,7 +24,7 @@ const seatCounts = sql`
 /** The columns of SPEC §6's showtime object, flat; `toShowtime` nests them. */
 const showtimeColumns = sql`
   st.id, st.starts_at, st.ends_at, st.status, st.currency, st.price_amount, st.premium_price_amount,
-  m.id AS movie_id, m.title AS movie_title, m.duration_minutes,
+  m.id AS movie_id, m.title AS movie_title, m.duration_minutes, m.rating_label, m.rating_min_age,
   h.id AS hall_id, h.name AS hall_name,
   v.id AS venue_id, v.name AS venue_name, v.city, v.time_zone,
   counts.available, counts.held, counts.booked`;
@@ -47,6 +47,8 @@ export type ShowtimeRow = {
   movie_id: number;
   movie_title: string;
   duration_minutes: number;
+  rating_label: string | null;
+  rating_min_age: number | null;
   hall_id: number;
   hall_name: string;
   venue_id: number;
@@ -139,11 +141,18 @@ export function selectHallSeats(db: Db, hallId: number): Promise<{ row: string; 
 
 // ── movies ─────────────────────────────────────────────────────────────────
 
-const movieColumns = ['id', 'title', 'duration_minutes'] as const;
+const movieColumns = ['id', 'title', 'duration_minutes', 'rating_label', 'rating_min_age'] as const;
+
+export type MovieRow = { id: number; title: string; duration_minutes: number; rating_label: string | null; rating_min_age: number | null };
+export type MovieValues = { title?: string; duration_minutes?: number; rating_label?: string | null; rating_min_age?: number | null };
 
 /** Names the columns: a request body may carry fields that are not columns. */
-export function insertMovie(db: Db, movie: { title: string; duration_minutes: number }) {
-  return db.insertInto('movies').values({ title: movie.title, duration_minutes: movie.duration_minutes }).returning(movieColumns).executeTakeFirstOrThrow();
+export function insertMovie(db: Db, movie: { title: string; duration_minutes: number; rating_label: string | null; rating_min_age: number | null }): Promise<MovieRow> {
+  return db
+    .insertInto('movies')
+    .values({ title: movie.title, duration_minutes: movie.duration_minutes, rating_label: movie.rating_label, rating_min_age: movie.rating_min_age })
+    .returning(movieColumns)
+    .executeTakeFirstOrThrow();
 }
 
 export function findMovie(db: Db, id: number) {
@@ -375,7 +384,7 @@ export async function deleteSeatsOfHall(trx: Transaction<DB>, hallId: number): P
   return Number(result.numDeletedRows);
 }
 
-export function updateMovie(trx: Transaction<DB>, id: number, values: { title?: string; duration_minutes?: number }) {
+export function updateMovie(trx: Transaction<DB>, id: number, values: MovieValues): Promise<MovieRow> {
   return trx.updateTable('movies').set(values).where('id', '=', id).returning(movieColumns).executeTakeFirstOrThrow();
 }
 
@@ -504,4 +513,30 @@ export async function selectBookingsPerHour(db: Db, showtimeId: number): Promise
      GROUP BY 1
      ORDER BY 1`.execute(db);
   return rows;
+}
+
+/** Seats sold and revenue (as paid) per ticket type; a direct booking (SPEC §5) is an Adult ticket. */
+export async function selectRevenueByTicketType(db: Db, showtimeId: number) {
+  const { rows } = await sql<{ code: string; name: string; seats: number; revenue: string }>`
+    SELECT coalesce(tt.code, 'ADULT') AS code, coalesce(tt.name, adult.name, 'Adult') AS name, count(*)::int AS seats, sum(b.price_amount) AS revenue
+      FROM bookings b
+      LEFT JOIN ticket_types tt ON tt.id = b.ticket_type_id
+      LEFT JOIN ticket_types adult ON b.ticket_type_id IS NULL AND adult.code = 'ADULT'
+     WHERE b.showtime_id = ${showtimeId}
+     GROUP BY 1, 2
+     ORDER BY 1`.execute(db);
+  return rows;
+}
+
+/** What the paid orders of a showtime add up to, and what was refunded. */
+export async function selectOrderTotals(db: Db, showtimeId: number) {
+  const { rows } = await sql<{ paid: number; discount: string; fee: string; tax: string; refunded: number; refunded_amount: string }>`
+    SELECT count(*) FILTER (WHERE status = 'paid')::int AS paid,
+           coalesce(sum(discount_amount) FILTER (WHERE status = 'paid'), 0) AS discount,
+           coalesce(sum(fee_amount) FILTER (WHERE status = 'paid'), 0) AS fee,
+           coalesce(sum(tax_amount) FILTER (WHERE status = 'paid'), 0) AS tax,
+           count(*) FILTER (WHERE status = 'refunded')::int AS refunded,
+           coalesce(sum(total_amount) FILTER (WHERE status = 'refunded'), 0) AS refunded_amount
+      FROM orders WHERE showtime_id = ${showtimeId}`.execute(db);
+  return rows[0]!;
 }

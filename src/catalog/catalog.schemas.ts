@@ -88,14 +88,28 @@ export const Hall = Type.Object({
 export type Hall = Static<typeof Hall>;
 
 // ── movies ────────────────────────────────────────────────────────────────
+/** An age rating as the operator's country labels it, and the minimum age it stands for. */
+export const Rating = Type.Object(
+  {
+    label: Type.String({
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9 +./-]{0,14}[A-Za-z0-9+])?$',
+      description: 'As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / -',
+    }),
+    min_age: Type.Integer({ minimum: 0, maximum: 21, description: 'The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12)' }),
+  },
+  { additionalProperties: false },
+);
+export type Rating = Static<typeof Rating>;
+
 export const MovieBody = Type.Object({
   title: Name(300),
   duration_minutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+  rating: Type.Optional(Type.Union([Rating, Type.Null()], { description: 'The age rating; null or left out: not rated (no ticket type is refused for it)' })),
 });
 export type MovieBody = Static<typeof MovieBody>;
 export const MoviePatch = Type.Partial(MovieBody, patchOptions);
 export type MoviePatch = Static<typeof MoviePatch>;
-export const Movie = Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer() });
+export const Movie = Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer(), rating: Nullable(Rating) });
 export type Movie = Static<typeof Movie>;
 
 // ── showtimes ─────────────────────────────────────────────────────────────
@@ -117,7 +131,7 @@ export const Showtime = Type.Object({
   starts_at: Time,
   ends_at: Time,
   status: ShowtimeStatus,
-  movie: Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer() }),
+  movie: Type.Object({ id: Type.Integer(), title: Type.String(), duration_minutes: Type.Integer(), rating: Nullable(Rating) }),
   hall: Type.Object({ id: Type.Integer(), name: Type.String() }),
   venue: Type.Object({ id: Type.Integer(), name: Type.String(), city: Type.String(), time_zone: Type.String() }),
   price: Money,
@@ -125,6 +139,15 @@ export const Showtime = Type.Object({
   seats: Type.Object({ available: Type.Integer(), held: Type.Integer(), booked: Type.Integer() }),
 });
 export type Showtime = Static<typeof Showtime>;
+
+/** A showtime as the public catalog lists it: SPEC §6's object and the range of its prices online. */
+export const ListedShowtime = Type.Object({
+  ...Showtime.properties,
+  price_range: Type.Union([Type.Object({ min: Money, max: Money }), Type.Null()], {
+    description: "The cheapest and dearest ticket on sale online (every type and seat kind of GET /api/showtimes/{id}/prices); null when nothing is",
+  }),
+});
+export type ListedShowtime = Static<typeof ListedShowtime>;
 
 /** A booking of a cancelled showtime, with what to pay back and to whom. */
 export const Refund = Type.Object({
@@ -149,6 +172,14 @@ export const ShowtimeReport = Type.Object({
   revenue: Money,
   bookings_per_hour: Type.Array(
     Type.Object({ hour: Time, bookings: Type.Integer(), revenue: Money }, { description: 'seats booked in that UTC hour; hours without bookings are left out' }),
+  ),
+  by_ticket_type: Type.Array(
+    Type.Object({ ticket_type: Type.Object({ code: Type.String(), name: Type.String() }), seats: Type.Integer(), revenue: Money }),
+    { description: 'seats sold and revenue as paid (fee and tax included) per ticket type; a direct booking is Adult' },
+  ),
+  orders: Type.Object(
+    { paid: Type.Integer(), discounts: Money, fees: Money, tax: Money, refunded: Type.Integer(), refunded_amount: Money },
+    { description: 'paid checkouts: what vouchers took off, the booking fees and the tax in their totals; and late payments refunded' },
   ),
 });
 export type ShowtimeReport = Static<typeof ShowtimeReport>;

@@ -9,13 +9,15 @@ import { money, type Money } from '../shared/money.ts';
 import { catalogErrors } from './catalog.errors.ts';
 import * as queries from './catalog.queries.ts';
 import type { ShowtimeRow } from './catalog.queries.ts';
-import type { ShowtimeSeats } from './catalog.ports.ts';
+import type { ShowtimePriceRanges, ShowtimeSeats } from './catalog.ports.ts';
 import type {
   Hall,
   HallBody,
+  ListedShowtime,
   ListQuery,
   Movie,
   MovieBody,
+  Rating,
   Showtime,
   ShowtimeBody,
   ShowtimesQuery,
@@ -83,13 +85,27 @@ export function toVenue(row: { id: number; name: string; city: string; time_zone
   };
 }
 
+/** A rating as the API shows it: null when the movie is not rated. */
+export function toRating(row: { rating_label: string | null; rating_min_age: number | null }): Rating | null {
+  return row.rating_label === null || row.rating_min_age === null ? null : { label: row.rating_label, min_age: row.rating_min_age };
+}
+
+/** The columns a rating in a body (absent: unchanged, null: not rated) is written to. */
+export function ratingColumns(rating: Rating | null | undefined): { rating_label?: string | null; rating_min_age?: number | null } {
+  return rating === undefined ? {} : { rating_label: rating?.label ?? null, rating_min_age: rating?.min_age ?? null };
+}
+
+export function toMovie(row: queries.MovieRow): Movie {
+  return { id: row.id, title: row.title, duration_minutes: row.duration_minutes, rating: toRating(row) };
+}
+
 export function toShowtime(row: ShowtimeRow): Showtime {
   return {
     id: row.id,
     starts_at: row.starts_at.toISOString(),
     ends_at: row.ends_at.toISOString(),
     status: row.status,
-    movie: { id: row.movie_id, title: row.movie_title, duration_minutes: row.duration_minutes },
+    movie: { id: row.movie_id, title: row.movie_title, duration_minutes: row.duration_minutes, rating: toRating(row) },
     hall: { id: row.hall_id, name: row.hall_name },
     venue: { id: row.venue_id, name: row.venue_name, city: row.city, time_zone: row.time_zone },
     price: money(row.price_amount, row.currency),
@@ -210,9 +226,9 @@ export async function createMovie(db: Database, body: MovieBody, actor: Actor = 
 }
 
 export async function createMovieInTransaction(trx: Transaction<DB>, body: MovieBody, actor: Actor = system): Promise<Movie> {
-  const movie = await queries.insertMovie(trx, body);
+  const movie = await queries.insertMovie(trx, { title: body.title, duration_minutes: body.duration_minutes, rating_label: null, rating_min_age: null, ...ratingColumns(body.rating) });
   await queries.recordAudit(trx, { userId: actor.userId, action: 'create', entity: 'movie', entityId: movie.id, details: body });
-  return movie;
+  return toMovie(movie);
 }
 
 /** A start time a client sent: a real instant, in the future. */
@@ -293,10 +309,26 @@ export async function listVenues(db: Database, query: ListQuery) {
 export async function listMovies(db: Database, query: ListQuery) {
   const limit = query.limit ?? 20;
   const [afterId] = query.cursor === undefined ? [0] : decodeCursor(query.cursor, isIdKey);
-  return toPage(await queries.listMovies(db, afterId, limit + 1), limit, (last) => [last.id]);
+  const page = toPage(await queries.listMovies(db, afterId, limit + 1), limit, (last) => [last.id]);
+  return { items: page.items.map(toMovie), next_cursor: page.next_cursor };
 }
 
-export async function listShowtimes(db: Database, query: ShowtimesQuery) {
+/** The showtimes as the public catalog shows them: with their price ranges, one pricing query for all of them. */
+async function withPriceRanges(db: Database, priceRanges: ShowtimePriceRanges, showtimes: readonly Showtime[]): Promise<ListedShowtime[]> {
+  const ranges = await priceRanges(
+    db,
+    showtimes.map((showtime) => showtime.id),
+  );
+  return showtimes.map((showtime) => ({ ...showtime, price_range: ranges.get(showtime.id) ?? null }));
+}
+
+/** GET /api/showtimes/{id}: the showtime and its price range. */
+export async function getListedShowtime(db: Database, priceRanges: ShowtimePriceRanges, id: number): Promise<ListedShowtime> {
+  const [listed] = await withPriceRanges(db, priceRanges, [await getShowtime(db, id)]);
+  return listed!;
+}
+
+export async function listShowtimes(db: Database, priceRanges: ShowtimePriceRanges, query: ShowtimesQuery) {
   const limit = query.limit ?? 20;
   const rows = await queries.selectUpcomingShowtimes(db, {
     date: query.date,
@@ -307,5 +339,5 @@ export async function listShowtimes(db: Database, query: ShowtimesQuery) {
     limit: limit + 1,
   });
   const page = toPage(rows, limit, (last) => [last.starts_at.toISOString(), last.id]);
-  return { items: page.items.map(toShowtime), next_cursor: page.next_cursor };
+  return { items: await withPriceRanges(db, priceRanges, page.items.map(toShowtime)), next_cursor: page.next_cursor };
 }

@@ -20,7 +20,7 @@ import type {
   Venue,
   VenuePatch,
 } from './catalog.schemas.ts';
-import { getHall, getShowtime, inStaffTransaction, toVenue, venueTimeZoneProblem, type Actor } from './catalog.service.ts';
+import { getHall, getShowtime, inStaffTransaction, ratingColumns, toMovie, toVenue, venueTimeZoneProblem, type Actor } from './catalog.service.ts';
 import { planSeats, type PlannedSeat } from './seat-map.ts';
 
 /**
@@ -244,15 +244,20 @@ export async function updateMovie(db: Database, id: number, patch: MoviePatch, a
           patch.duration_minutes === undefined || patch.duration_minutes === movie.duration_minutes
             ? []
             : await queries.stretchUpcomingShowtimes(trx, id, patch.duration_minutes);
-        const updated = await queries.updateMovie(trx, id, patch);
+        // A new rating applies to what is sold from now on (price tables, quotes): a ticket sold stays sold.
+        const updated = await queries.updateMovie(trx, id, {
+          ...(patch.title === undefined ? {} : { title: patch.title }),
+          ...(patch.duration_minutes === undefined ? {} : { duration_minutes: patch.duration_minutes }),
+          ...ratingColumns(patch.rating),
+        });
         await queries.recordAudit(trx, {
           userId: actor.userId,
           action: 'update',
           entity: 'movie',
           entityId: id,
-          details: { changes: patch, before: movie, showtimes_rescheduled: rescheduled },
+          details: { changes: patch, before: toMovie(movie), showtimes_rescheduled: rescheduled },
         });
-        return updated;
+        return toMovie(updated);
       }),
     catalogErrors.movieRunsIntoNextShow,
   );
@@ -429,9 +434,10 @@ export async function cancelShowtime(db: Database, seats: ShowtimeSeats, id: num
  */
 export async function getShowtimeReport(db: Database, id: number): Promise<ShowtimeReport> {
   const showtime = await getShowtime(db, id);
-  const hours = await queries.selectBookingsPerHour(db, id);
+  const [hours, types, orders] = await Promise.all([queries.selectBookingsPerHour(db, id), queries.selectRevenueByTicketType(db, id), queries.selectOrderTotals(db, id)]);
   const currency = showtime.price.currency;
   const revenue = hours.reduce((sum, hour) => sum + Number(hour.revenue), 0);
+  const m = (amount: string | number) => money(Number(amount), currency);
   return {
     showtime,
     seats: { sold: showtime.seats.booked, held: showtime.seats.held, available: showtime.seats.available },
@@ -443,5 +449,14 @@ export async function getShowtimeReport(db: Database, id: number): Promise<Showt
         revenue: money(Number(hour.revenue), currency),
       }),
     ),
+    by_ticket_type: types.map((t) => ({ ticket_type: { code: t.code, name: t.name }, seats: t.seats, revenue: m(t.revenue) })),
+    orders: {
+      paid: orders.paid,
+      discounts: m(orders.discount),
+      fees: m(orders.fee),
+      tax: m(orders.tax),
+      refunded: orders.refunded,
+      refunded_amount: m(orders.refunded_amount),
+    },
   };
 }

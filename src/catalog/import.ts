@@ -433,8 +433,9 @@ export async function importCinema(db: Database, seats: ShowtimeSeats, plan: Cin
       hallIds.push(created.id);
     }
     const movieIds: number[] = [];
-    for (const [index, { title, duration_minutes }] of movies.entries()) {
-      movieIds.push((await step(`movies[${index}] ("${title}")`, () => createMovieInTransaction(trx, { title, duration_minutes }, actor))).id);
+    for (const [index, { title, duration_minutes, rating }] of movies.entries()) {
+      const body = { title, duration_minutes, ...(rating === undefined ? {} : { rating }) };
+      movieIds.push((await step(`movies[${index}] ("${title}")`, () => createMovieInTransaction(trx, body, actor))).id);
     }
     for (const show of plan.showtimes) {
       const body = {

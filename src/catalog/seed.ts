@@ -48,9 +48,10 @@ export async function seedDemoCinema(db: Database, seats: ShowtimeSeats, now = n
       await createHall(db, { venue_id: venue.id, name: 'Hall 2', rows: auditorium(12, 18, [4, 14], 3), cleaning_minutes: 15 }),
     ];
     const movies = [
-      await createMovie(db, { title: 'Release Night', duration_minutes: 148 }),
-      await createMovie(db, { title: 'The Quiet Projectionist', duration_minutes: 126 }),
-      await createMovie(db, { title: 'Popcorn Planet', duration_minutes: 95 }),
+      // UK (BBFC) labels: the demo Child ticket is sold for the first two, not for the 15.
+      await createMovie(db, { title: 'Release Night', duration_minutes: 148, rating: { label: '15', min_age: 15 } }),
+      await createMovie(db, { title: 'The Quiet Projectionist', duration_minutes: 126, rating: { label: '12A', min_age: 12 } }),
+      await createMovie(db, { title: 'Popcorn Planet', duration_minutes: 95, rating: { label: 'U', min_age: 0 } }),
     ];
     let showtimes = 0;
     for (let day = 0; day < 7; day++) {

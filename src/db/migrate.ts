@@ -13,6 +13,7 @@ import * as priceCards from './migrations/0008_price_cards.ts';
 import * as venuePricing from './migrations/0009_venue_pricing.ts';
 import * as vouchers from './migrations/0010_vouchers.ts';
 import * as orders from './migrations/0011_orders.ts';
+import * as ageRatings from './migrations/0012_age_ratings.ts';
 
 /** Every migration, in order. A static list keeps migrations working under any loader. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009_venue_pricing': venuePricing,
   '0010_vouchers': vouchers,
   '0011_orders': orders,
+  '0012_age_ratings': ageRatings,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -58,6 +58,9 @@ export interface MoviesTable {
   id: Generated<number>;
   title: string;
   duration_minutes: number;
+  /** The age rating as the operator's country labels it, and the minimum age it stands for: both or neither (migration 0012). */
+  rating_label: string | null;
+  rating_min_age: number | null;
 }
 
 export interface ShowtimesTable {
@@ -130,6 +133,8 @@ export interface TicketTypesTable {
   max_per_order: number | null;
   staff_only: Generated<boolean>;
   active: Generated<boolean>;
+  /** Not sold for films whose minimum age is above this (migration 0012); null: any film. */
+  max_film_min_age: number | null;
   created_at: CreatedAt;
 }
 

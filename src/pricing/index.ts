@@ -2,3 +2,4 @@ export { pricingRoutes } from './pricing.routes.ts';
 export { priceOrder, type OrderPricing, type PricedOrder } from './price-order.ts';
 export { seedDemoPricing } from './seed.ts';
 export { quote } from './quote.service.ts';
+export { priceRanges, type PriceRange } from './price-cards.service.ts';

@@ -167,23 +167,46 @@ export async function setShowtimePriceCard(db: Database, showtimeId: number, car
 }
 
 export type PriceRow = { code: string; name: string; kind: SeatKind; amount: number };
+export type PriceRange = { min: Money; max: Money };
+
+function rangeOf(amounts: readonly number[], currency: string): PriceRange | null {
+  return amounts.length === 0 ? null : { min: money(Math.min(...amounts), currency), max: money(Math.max(...amounts), currency) };
+}
 
 /**
  * What a showtime's seats cost online, by ticket type and seat kind of its
- * hall: Adult at the showtime's own price (premium seats at its premium
- * price), every other type on sale online at its card's price (the
- * showtime's own card, else its hall's default, else its venue's). A type the
- * card does not price for a kind is not sold for that kind.
+ * hall (`queries.onlinePrices`: Adult at the showtime's own price, every
+ * other type on sale online for the film at its card's price), and the card
+ * they come from. The card is found here by the same rule as in that query,
+ * for its name.
  */
 export async function priceTable(db: Database, show: queries.ShowtimePricing): Promise<{ card: queries.CardRow | undefined; rows: PriceRow[] }> {
   const cardId = show.own_card_id ?? (await queries.defaultCardFor(db, show.venue_id, show.hall_id));
   // A default card in another currency than the showtime's prices (a showtime priced apart) does not apply to it.
   const card = cardId === undefined ? undefined : (await queries.listCards(db, { ids: [cardId] })).find((c) => c.currency === show.currency);
-  const adult = (await queries.listTicketTypes(db, { sellableOnline: true })).find((t) => t.code === ADULT);
-  const kinds = new Set<SeatKind>(show.kinds);
-  const adultRows = adult === undefined ? [] : show.kinds.map((kind) => ({ code: adult.code, name: adult.name, kind, amount: kind === 'premium' ? show.premium_price_amount : show.price_amount }));
-  const cardRows = card === undefined ? [] : (await queries.pricesOf(db, [card.id], { onSaleOnline: true })).filter((row) => kinds.has(row.seat_kind));
-  return { card, rows: [...adultRows, ...cardRows.map((row) => ({ code: row.ticket_type, name: row.ticket_type_name, kind: row.seat_kind, amount: row.amount }))] };
+  const rows = await queries.onlinePrices(db, [show.id]);
+  return { card, rows: rows.map((row) => ({ code: row.code, name: row.name, kind: row.kind, amount: row.amount })) };
+}
+
+/**
+ * The cheapest and dearest ticket on sale online for each showtime (null
+ * when nothing is), over the same prices as its price table, in one query
+ * for all of them: for the catalog's listings (a page at a time) and the
+ * hall layout (once per show it loads).
+ */
+export async function priceRanges(db: Database, showtimeIds: readonly number[]): Promise<Map<number, PriceRange | null>> {
+  const byShowtime = new Map<number, { currency: string; amounts: number[] }>();
+  for (const row of await queries.onlinePrices(db, showtimeIds)) {
+    const entry = byShowtime.get(row.showtime_id) ?? { currency: row.currency, amounts: [] };
+    entry.amounts.push(row.amount);
+    byShowtime.set(row.showtime_id, entry);
+  }
+  return new Map(
+    showtimeIds.map((id) => {
+      const entry = byShowtime.get(id);
+      return [id, entry === undefined ? null : rangeOf(entry.amounts, entry.currency)];
+    }),
+  );
 }
 
 /** A showtime's price table, for the public (GET /api/showtimes/{id}/prices). */
@@ -194,8 +217,13 @@ export async function showtimePrices(db: Database, showtimeId: number): Promise<
   }
   const { card, rows } = await priceTable(db, show);
   const prices = rows.map((row) => ({ ticket_type: { code: row.code, name: row.name }, seat_kind: row.kind, price: money(row.amount, show.currency) }));
-  const amounts = rows.map((row) => row.amount);
-  const range: { min: Money; max: Money } | null =
-    amounts.length === 0 ? null : { min: money(Math.min(...amounts), show.currency), max: money(Math.max(...amounts), show.currency) };
-  return { showtime_id: show.id, price_card: card === undefined ? null : { id: card.id, name: card.name }, prices, range };
+  return {
+    showtime_id: show.id,
+    price_card: card === undefined ? null : { id: card.id, name: card.name },
+    prices,
+    range: rangeOf(
+      rows.map((row) => row.amount),
+      show.currency,
+    ),
+  };
 }

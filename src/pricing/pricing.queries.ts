@@ -5,7 +5,7 @@ import type { SeatKind, TicketType, TicketTypeBody, TicketTypePatch } from './pr
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-const columns = ['id', 'code', 'name', 'sold_online', 'sold_at_box_office', 'min_per_order', 'max_per_order', 'staff_only', 'active'] as const;
+const columns = ['id', 'code', 'name', 'sold_online', 'sold_at_box_office', 'min_per_order', 'max_per_order', 'staff_only', 'active', 'max_film_min_age'] as const;
 
 export function listTicketTypes(db: Db, only: { sellableOnline: boolean }): Promise<TicketType[]> {
   let query = db.selectFrom('ticket_types').select(columns).orderBy('id');
@@ -92,24 +92,91 @@ export function listCards(db: Db, filter: { venueId: number } | { ids: readonly 
   return ('venueId' in filter ? query.where('venue_id', '=', filter.venueId) : query.where('id', 'in', filter.ids.length === 0 ? [0] : filter.ids)).execute();
 }
 
-/** The prices of the cards, ticket types in id order. `onSaleOnline` leaves out what the public may not buy. */
-export function pricesOf(db: Db, cardIds: readonly number[], options: { onSaleOnline: boolean } = { onSaleOnline: false }): Promise<CardPriceRow[]> {
-  let query = db
+/** The prices of the cards, ticket types in id order (what staff see of a card; the public's prices are `onlinePrices`). */
+export function pricesOf(db: Db, cardIds: readonly number[]): Promise<CardPriceRow[]> {
+  return db
     .selectFrom('price_card_prices as p')
     .innerJoin('ticket_types as t', 't.id', 'p.ticket_type_id')
     .select(['p.price_card_id', 't.code as ticket_type', 't.name as ticket_type_name', 'p.seat_kind', 'p.amount'])
     .where('p.price_card_id', 'in', cardIds.length === 0 ? [0] : cardIds)
     .orderBy('t.id')
-    .orderBy('p.seat_kind');
-  if (options.onSaleOnline) {
-    query = query.where('t.active', '=', true).where('t.sold_online', '=', true).where('t.staff_only', '=', false);
+    .orderBy('p.seat_kind')
+    .execute();
+}
+
+/**
+ * Whether ticket type `t` may be sold online for showtime `show`: active, sold
+ * online, not staff-only, and not limited to films below the showtime's
+ * movie's minimum age (an unrated movie restricts no type).
+ */
+const onSaleOnlineFor = sql`
+  t.active AND t.sold_online AND NOT t.staff_only
+  AND (t.max_film_min_age IS NULL OR show.rating_min_age IS NULL OR show.rating_min_age <= t.max_film_min_age)`;
+
+export type OnlinePriceRow = { showtime_id: number; currency: string; code: string; name: string; kind: SeatKind; amount: number };
+
+/**
+ * What the seats of each showtime cost online, by ticket type and seat kind
+ * of its hall, in one statement for any number of showtimes (one price table,
+ * one layout, a page of listings): Adult at the showtime's own price (premium
+ * seats at its premium price), every other type at its card's price. The
+ * card is the showtime's own, else its hall's default, else its venue's, and
+ * applies only in the showtime's currency (a showtime priced apart). A type
+ * the card does not price for a kind is not sold for it; a type not on sale
+ * online for the film (`onSaleOnlineFor`) is left out. By showtime, Adult
+ * first, then ticket type id, then seat kind.
+ */
+export async function onlinePrices(db: Db, showtimeIds: readonly number[]): Promise<OnlinePriceRow[]> {
+  if (showtimeIds.length === 0) {
+    return [];
   }
-  return query.execute();
+  const { rows } = await sql<OnlinePriceRow>`
+    WITH show AS (
+      SELECT st.id, st.hall_id, trim(st.currency) AS currency, st.price_amount, st.premium_price_amount, m.rating_min_age,
+             COALESCE(spc.price_card_id, (
+               SELECT pc.id FROM price_cards pc
+                WHERE pc.venue_id = h.venue_id AND pc.is_default AND (pc.hall_id = st.hall_id OR pc.hall_id IS NULL)
+                ORDER BY pc.hall_id IS NULL
+                LIMIT 1)) AS card_id
+        FROM showtimes st
+        JOIN halls h ON h.id = st.hall_id
+        JOIN movies m ON m.id = st.movie_id
+        LEFT JOIN showtime_price_cards spc ON spc.showtime_id = st.id
+       WHERE st.id = ANY(${sql.val(showtimeIds)}::int[])
+    ), hall_kinds AS (
+      -- Once per hall, however many of its showtimes are on the page.
+      SELECT s.hall_id, array_agg(DISTINCT s.kind) AS kinds
+        FROM seats s
+       WHERE s.hall_id IN (SELECT hall_id FROM show)
+       GROUP BY s.hall_id
+    )
+    SELECT showtime_id, currency, code, name, kind, amount FROM (
+      SELECT show.id AS showtime_id, show.currency, t.id AS type_id, t.code, t.name, k.kind,
+             CASE WHEN k.kind = 'premium' THEN show.premium_price_amount ELSE show.price_amount END AS amount
+        FROM show
+        JOIN hall_kinds hk ON hk.hall_id = show.hall_id
+       CROSS JOIN LATERAL unnest(hk.kinds) AS k(kind)
+        JOIN ticket_types t ON t.code = 'ADULT'
+       WHERE ${onSaleOnlineFor}
+      UNION ALL
+      SELECT show.id, show.currency, t.id, t.code, t.name, p.seat_kind, p.amount
+        FROM show
+        JOIN hall_kinds hk ON hk.hall_id = show.hall_id
+        JOIN price_cards pc ON pc.id = show.card_id AND trim(pc.currency) = show.currency
+        JOIN price_card_prices p ON p.price_card_id = pc.id AND p.seat_kind = ANY(hk.kinds)
+        JOIN ticket_types t ON t.id = p.ticket_type_id
+       WHERE ${onSaleOnlineFor}
+    ) AS priced
+    ORDER BY showtime_id, code <> 'ADULT', type_id, kind`.execute(db);
+  return rows;
 }
 
 export type ShowtimePricing = {
   id: number;
   movie_id: number;
+  /** The movie's age rating (both or neither): which ticket types limited by age may be sold. */
+  rating_label: string | null;
+  rating_min_age: number | null;
   status: string;
   started: boolean;
   hall_id: number;
@@ -126,10 +193,13 @@ export function showtimePricing(db: Db, showtimeId: number): Promise<ShowtimePri
   return db
     .selectFrom('showtimes as st')
     .innerJoin('halls as h', 'h.id', 'st.hall_id')
+    .innerJoin('movies as m', 'm.id', 'st.movie_id')
     .leftJoin('showtime_price_cards as spc', 'spc.showtime_id', 'st.id')
     .select([
       'st.id',
       'st.movie_id',
+      'm.rating_label',
+      'm.rating_min_age',
       'st.status',
       sql<boolean>`st.starts_at <= now()`.as('started'),
       'st.hall_id',

@@ -13,6 +13,13 @@ const fields = {
   max_per_order: Nullable(PerOrder),
   staff_only: Type.Boolean({ description: 'Only staff may sell it (e.g. complimentary tickets); default false' }),
   active: Type.Boolean({ description: 'Retired types are kept for the bookings that used them, and no longer sold; default true' }),
+  max_film_min_age: Nullable(
+    Type.Integer({
+      minimum: 0,
+      maximum: 21,
+      description: "Not sold for films whose rating's min_age is above this, e.g. 12 for Child; null (the default): any film. Unrated films are never refused.",
+    }),
+  ),
 };
 
 export const TicketTypeBody = Type.Object(
@@ -24,6 +31,7 @@ export const TicketTypeBody = Type.Object(
     min_per_order: Type.Optional(fields.min_per_order),
     max_per_order: Type.Optional(fields.max_per_order),
     staff_only: Type.Optional(fields.staff_only),
+    max_film_min_age: Type.Optional(fields.max_film_min_age),
   },
   { additionalProperties: false },
 );
@@ -39,6 +47,7 @@ export const TicketTypePatch = Type.Partial(
     max_per_order: fields.max_per_order,
     staff_only: fields.staff_only,
     active: fields.active,
+    max_film_min_age: fields.max_film_min_age,
   }),
   { additionalProperties: false, description: 'Only the fields to change; at least one.' },
 );
@@ -54,6 +63,7 @@ export const TicketType = Type.Object({
   max_per_order: Nullable(Type.Integer()),
   staff_only: Type.Boolean(),
   active: Type.Boolean(),
+  max_film_min_age: Nullable(Type.Integer()),
 });
 export type TicketType = Static<typeof TicketType>;
 

@@ -21,7 +21,7 @@ function assertConsistent(type: Omit<TicketType, 'id' | 'code'>): void {
   }
 }
 
-const defaults = { sold_online: true, sold_at_box_office: true, min_per_order: null, max_per_order: null, staff_only: false, active: true };
+const defaults = { sold_online: true, sold_at_box_office: true, min_per_order: null, max_per_order: null, staff_only: false, active: true, max_film_min_age: null };
 
 export async function createTicketType(db: Database, body: TicketTypeBody, actor: Actor): Promise<TicketType> {
   assertConsistent({ ...defaults, ...body });

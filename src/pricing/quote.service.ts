@@ -102,6 +102,10 @@ export async function quote(db: Database, body: QuoteBody): Promise<Quote> {
     if (type === undefined) {
       throw badRequest(pricingErrors.unknownTicketType(ticket_type));
     }
+    // Said before the price is looked up: the price table leaves such a type out, and its sentence would blame the seat.
+    if (type.max_film_min_age !== null && show.rating_min_age !== null && show.rating_label !== null && show.rating_min_age > type.max_film_min_age) {
+      throw badRequest(pricingErrors.notForFilmRating(type.name, show.rating_label));
+    }
     const kind = kinds.get(seat_id)!;
     const amount = price.get(`${ticket_type}:${kind}`);
     if (amount === undefined) {

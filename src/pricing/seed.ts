@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 
 /** The demo cinema's ticket types besides Adult (which every database has): what a cinema typically sells. */
 const demoTypes = [
-  { code: 'CHILD', name: 'Child (under 12)' },
+  { code: 'CHILD', name: 'Child (under 12)', max_film_min_age: 12 },
   { code: 'SENIOR', name: 'Senior (65 and over)' },
   { code: 'STUDENT', name: 'Student' },
   { code: 'COMP', name: 'Complimentary', staff_only: true, sold_online: false },

@@ -39,7 +39,7 @@ describe('GET /api/hall-layout/{show_id}/', () => {
   it('when the show exists, then it answers the design shape with seats ordered by row then number', async () => {
     const reply = await app.http.get(`/api/hall-layout/${show.showId}/`);
     expect(reply.status).toBe(200);
-    expect(Object.keys(reply.body).sort()).toEqual(['hall_name', 'movie_title', 'seats', 'show_id', 'starts_at', 'venue_name']);
+    expect(Object.keys(reply.body).sort()).toEqual(['hall_name', 'movie_title', 'price_range', 'seats', 'show_id', 'starts_at', 'venue_name']);
     expect(reply.body.show_id).toBe(show.showId);
     expect(reply.body.starts_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(reply.body.seats).toHaveLength(10);

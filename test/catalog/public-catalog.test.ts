@@ -52,14 +52,14 @@ describe('GET /api/venues and /api/movies', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     expect(items).toContainEqual({ ...made[0], time_zone: 'Europe/Berlin' });
-    expect(items[0]).toEqual({ id: expect.any(Number), name: expect.any(String), city: expect.any(String), time_zone: expect.any(String), default_price: { amount: expect.any(Number), currency: expect.any(String) } });
+    expect(items[0]).toEqual({ id: expect.any(Number), name: expect.any(String), city: expect.any(String), time_zone: expect.any(String), default_price: { amount: expect.any(Number), currency: expect.any(String) }, payment_required: false });
   });
 
   it('when listing movies, then the same page shape', async () => {
     const made = await movie(123);
     const reply = await app.http.get('/api/movies?limit=100');
     expect(reply.status).toBe(200);
-    expect(reply.body.items).toContainEqual({ id: made.id, title: made.title, duration_minutes: 123 });
+    expect(reply.body.items).toContainEqual({ id: made.id, title: made.title, duration_minutes: 123, rating: null });
     expect(reply.body).toHaveProperty('next_cursor');
   });
 
@@ -93,12 +93,13 @@ describe('GET /api/showtimes', () => {
       starts_at: sooner.starts_at,
       ends_at: new Date(Date.parse(sooner.starts_at) + 100 * 60_000).toISOString(),
       status: 'scheduled',
-      movie: { id: m.id, title: m.title, duration_minutes: 100 },
+      movie: { id: m.id, title: m.title, duration_minutes: 100, rating: null },
       hall: { id: h.id, name: h.name },
       venue: { id: v.id, name: v.name, city: 'Springfield', time_zone: 'UTC' },
       price: { amount: 900, currency: 'EUR' },
       premium_price: { amount: 900, currency: 'EUR' },
       seats: { available: 4, held: 0, booked: 0 },
+      price_range: { min: { amount: 900, currency: 'EUR' }, max: { amount: 900, currency: 'EUR' } },
     });
     expect(reply.body.items[1].price).toEqual({ amount: 1100, currency: 'EUR' }); // the venue's default
   });

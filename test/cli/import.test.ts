@@ -95,11 +95,11 @@ describe('boxoffice import', { timeout: 60_000 }, () => {
       })),
     );
 
-    expect(await database.db.selectFrom('movies').select(['title', 'duration_minutes']).orderBy('title').execute()).toEqual([
-      { title: 'Biscuit and the Giant Squirrel', duration_minutes: 88 },
-      { title: 'Orbit of Silence', duration_minutes: 142 },
-      { title: 'Paper Moons', duration_minutes: 104 },
-      { title: 'The Last Lighthouse', duration_minutes: 128 },
+    expect(await database.db.selectFrom('movies').select(['title', 'duration_minutes', 'rating_label', 'rating_min_age']).orderBy('title').execute()).toEqual([
+      { title: 'Biscuit and the Giant Squirrel', duration_minutes: 88, rating_label: 'U', rating_min_age: 0 },
+      { title: 'Orbit of Silence', duration_minutes: 142, rating_label: '15', rating_min_age: 15 },
+      { title: 'Paper Moons', duration_minutes: 104, rating_label: null, rating_min_age: null },
+      { title: 'The Last Lighthouse', duration_minutes: 128, rating_label: '12A', rating_min_age: 12 },
     ]);
 
     const showtimes = await sql<{ total: number; future: number; seat_mismatch: number; show_seats: number }>`
@@ -199,6 +199,13 @@ describe('boxoffice import', { timeout: 60_000 }, () => {
         c.halls[0]!.rows[10]!['kind'] = 'vip';
       },
       /^boxoffice: halls\[0\]\.rows\[10\]\.kind must be one of: standard, premium, wheelchair\.$/,
+    ],
+    [
+      'an age rating above 21',
+      (c) => {
+        c.movies[2]!['rating'] = { label: '25', min_age: 25 };
+      },
+      /^boxoffice: movies\[2\]\.rating\.min_age must be <= 21\.$/,
     ],
     [
       'a missing venue name',

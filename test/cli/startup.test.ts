@@ -221,7 +221,7 @@ describe('embedded PostgreSQL by default (no DATABASE_URL)', { timeout: 180_000 
     const direct = await http.post('/api/book-seat/', { show_id: 1, seat_id: seatId }, { token });
     expect(direct.status).toBe(409);
     expect((await http.post('/api/hold-seat/', { show_id: 1, seat_id: seatId }, { token })).status).toBe(200);
-    const order = await http.post('/api/orders', { show_id: 1, tickets: [{ seat_id: seatId, ticket_type: 'CHILD' }] }, { token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
+    const order = await http.post('/api/orders', { show_id: 1, tickets: [{ seat_id: seatId, ticket_type: 'STUDENT' }] }, { token, headers: { 'idempotency-key': randomBytes(8).toString('hex') } });
     expect(order.status, JSON.stringify(order.body)).toBe(201);
     const paid = await http.post(`/api/test-provider/payments/${order.body.payment.id}/confirm`, { client_secret: order.body.payment.client_secret, card_number: '4242 4242 4242 4242' });
     expect(paid.body.status).toBe('succeeded');
@@ -466,7 +466,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       await client.connect();
       try {
         const migrations = await client.query('SELECT name FROM kysely_migration ORDER BY name');
-        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0011_orders' }]);
+        expect(migrations.rows).toEqual([{ name: '0001_booking_core' }, { name: '0002_catalog_prices_operations' }, { name: '0003_one_round_trip_seat_writes' }, { name: '0004_group_commit_seat_writes' }, { name: '0005_login_failures' }, { name: '0006_showtime_leading_keys' }, { name: '0007_ticket_types' }, { name: '0008_price_cards' }, { name: '0009_venue_pricing' }, { name: '0010_vouchers' }, { name: '0011_orders' }, { name: '0012_age_ratings' }]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name",
         );
@@ -606,14 +606,18 @@ describe('CLI commands', { timeout: 60_000 }, () => {
         { name: 'Hall 1', rows: 10, seats: 140, per_row: [14] },
         { name: 'Hall 2', rows: 12, seats: 216, per_row: [18] },
       ]);
-      expect(await own.db.selectFrom('movies').select('id').execute()).toHaveLength(3);
-      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only']).orderBy('id').execute();
+      expect(await own.db.selectFrom('movies').select(['title', 'rating_label', 'rating_min_age']).orderBy('id').execute()).toEqual([
+        { title: 'Release Night', rating_label: '15', rating_min_age: 15 },
+        { title: 'The Quiet Projectionist', rating_label: '12A', rating_min_age: 12 },
+        { title: 'Popcorn Planet', rating_label: 'U', rating_min_age: 0 },
+      ]);
+      const types = await own.db.selectFrom('ticket_types').select(['code', 'staff_only', 'max_film_min_age']).orderBy('id').execute();
       expect(types).toEqual([
-        { code: 'ADULT', staff_only: false },
-        { code: 'CHILD', staff_only: false },
-        { code: 'SENIOR', staff_only: false },
-        { code: 'STUDENT', staff_only: false },
-        { code: 'COMP', staff_only: true },
+        { code: 'ADULT', staff_only: false, max_film_min_age: null },
+        { code: 'CHILD', staff_only: false, max_film_min_age: 12 },
+        { code: 'SENIOR', staff_only: false, max_film_min_age: null },
+        { code: 'STUDENT', staff_only: false, max_film_min_age: null },
+        { code: 'COMP', staff_only: true, max_film_min_age: null },
       ]);
       const card = await sql<{ name: string; is_default: boolean; prices: number }>`
         SELECT pc.name, pc.is_default, count(p.*)::int AS prices FROM price_cards pc JOIN price_card_prices p ON p.price_card_id = pc.id

@@ -47,6 +47,14 @@ describe('a paid checkout with the test provider', () => {
       { seat_id: b, price_amount: 900, order_id: order.id, reference: order.reference },
     ]);
     expect((await showSeatRows(app.db, c.show.id)).filter((r) => r.status === 'booked').map((r) => r.seat_id)).toEqual([a, b]);
+    // The showtime report adds revenue by ticket type, and the fees and tax in the paid orders.
+    const report = await app.http.get(`/api/admin/showtimes/${c.show.id}/report`, { token: staff.token });
+    expect(report.body.by_ticket_type).toEqual([
+      { ticket_type: { code: 'ADULT', name: 'Adult' }, seats: 1, revenue: eur(1350) },
+      { ticket_type: { code: types.child, name: 'Child' }, seats: 1, revenue: eur(900) },
+    ]);
+    expect(report.body.orders).toEqual({ paid: 1, discounts: eur(0), fees: eur(200), tax: order.tax, refunded: 0, refunded_amount: eur(0) });
+    expect(report.body.revenue).toEqual(eur(2250));
   });
 
   it('when the card is declined, then the order stays open with the message and the seats stay held; another card then pays', async () => {

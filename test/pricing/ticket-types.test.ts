@@ -34,6 +34,7 @@ describe('ticket types', () => {
       max_per_order: null,
       staff_only: false,
       active: true,
+      max_film_min_age: null,
     });
   });
 
@@ -51,6 +52,7 @@ describe('ticket types', () => {
       max_per_order: 6,
       staff_only: false,
       active: true,
+      max_film_min_age: null,
     });
     expect((await app.http.get('/api/ticket-types')).body.items.map((t: { code: string }) => t.code)).toContain(child);
     const audit = await sql<{ user_id: number; action: string }>`SELECT user_id, action FROM audit_log WHERE entity = 'ticket_type' AND entity_id = ${reply.body.id}`.execute(app.db);

@@ -516,6 +516,12 @@ export interface paths {
                                 id: number;
                                 title: string;
                                 duration_minutes: number;
+                                rating: {
+                                    /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                    label: string;
+                                    /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                    min_age: number;
+                                } | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -560,7 +566,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Scheduled showtimes that have not started, soonest first, with seat counts */
+        /** Scheduled showtimes that have not started, soonest first, with seat counts and price ranges */
         get: {
             parameters: {
                 query?: {
@@ -596,6 +602,12 @@ export interface paths {
                                     id: number;
                                     title: string;
                                     duration_minutes: number;
+                                    rating: {
+                                        /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                        label: string;
+                                        /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                        min_age: number;
+                                    } | null;
                                 };
                                 hall: {
                                     id: number;
@@ -624,6 +636,21 @@ export interface paths {
                                     held: number;
                                     booked: number;
                                 };
+                                /** @description The cheapest and dearest ticket on sale online (every type and seat kind of GET /api/showtimes/{id}/prices); null when nothing is */
+                                price_range: {
+                                    min: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                    max: {
+                                        /** @description minor units, e.g. cents */
+                                        amount: number;
+                                        /** @description an ISO 4217 code such as "EUR" */
+                                        currency: string;
+                                    };
+                                } | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -668,7 +695,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One showtime */
+        /** One showtime, with its price range */
         get: {
             parameters: {
                 query?: never;
@@ -697,6 +724,12 @@ export interface paths {
                                 id: number;
                                 title: string;
                                 duration_minutes: number;
+                                rating: {
+                                    /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                    label: string;
+                                    /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                    min_age: number;
+                                } | null;
                             };
                             hall: {
                                 id: number;
@@ -725,6 +758,21 @@ export interface paths {
                                 held: number;
                                 booked: number;
                             };
+                            /** @description The cheapest and dearest ticket on sale online (every type and seat kind of GET /api/showtimes/{id}/prices); null when nothing is */
+                            price_range: {
+                                min: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                max: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                            } | null;
                         };
                     };
                 };
@@ -1124,6 +1172,13 @@ export interface paths {
                     "application/json": {
                         title: string;
                         duration_minutes: number;
+                        /** @description The age rating; null or left out: not rated (no ticket type is refused for it) */
+                        rating?: {
+                            /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                            label: string;
+                            /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                            min_age: number;
+                        } | null;
                     };
                 };
             };
@@ -1138,6 +1193,12 @@ export interface paths {
                             id: number;
                             title: string;
                             duration_minutes: number;
+                            rating: {
+                                /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                label: string;
+                                /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                min_age: number;
+                            } | null;
                         };
                     };
                 };
@@ -1297,6 +1358,12 @@ export interface paths {
                                 id: number;
                                 title: string;
                                 duration_minutes: number;
+                                rating: {
+                                    /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                    label: string;
+                                    /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                    min_age: number;
+                                } | null;
                             };
                             hall: {
                                 id: number;
@@ -2047,6 +2114,13 @@ export interface paths {
                     "application/json": {
                         title?: string;
                         duration_minutes?: number;
+                        /** @description The age rating; null or left out: not rated (no ticket type is refused for it) */
+                        rating?: {
+                            /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                            label: string;
+                            /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                            min_age: number;
+                        } | null;
                     };
                 };
             };
@@ -2061,6 +2135,12 @@ export interface paths {
                             id: number;
                             title: string;
                             duration_minutes: number;
+                            rating: {
+                                /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                label: string;
+                                /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                min_age: number;
+                            } | null;
                         };
                     };
                 };
@@ -2309,6 +2389,12 @@ export interface paths {
                                 id: number;
                                 title: string;
                                 duration_minutes: number;
+                                rating: {
+                                    /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                    label: string;
+                                    /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                    min_age: number;
+                                } | null;
                             };
                             hall: {
                                 id: number;
@@ -2471,6 +2557,12 @@ export interface paths {
                                     id: number;
                                     title: string;
                                     duration_minutes: number;
+                                    rating: {
+                                        /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                        label: string;
+                                        /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                        min_age: number;
+                                    } | null;
                                 };
                                 hall: {
                                     id: number;
@@ -2631,6 +2723,12 @@ export interface paths {
                                     id: number;
                                     title: string;
                                     duration_minutes: number;
+                                    rating: {
+                                        /** @description As the country of the venue labels it, e.g. "PG", "12A", "15", "FSK 16", "PG-13"; 1–16 letters, digits, spaces and + . / - */
+                                        label: string;
+                                        /** @description The minimum age the rating stands for, 0–21; ticket types may be refused above an age (e.g. Child above 12) */
+                                        min_age: number;
+                                    } | null;
                                 };
                                 hall: {
                                     id: number;
@@ -2684,6 +2782,49 @@ export interface paths {
                                     currency: string;
                                 };
                             }[];
+                            /** @description seats sold and revenue as paid (fee and tax included) per ticket type; a direct booking is Adult */
+                            by_ticket_type: {
+                                ticket_type: {
+                                    code: string;
+                                    name: string;
+                                };
+                                seats: number;
+                                revenue: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                            }[];
+                            /** @description paid checkouts: what vouchers took off, the booking fees and the tax in their totals; and late payments refunded */
+                            orders: {
+                                paid: number;
+                                discounts: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                fees: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                tax: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                refunded: number;
+                                refunded_amount: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                            };
                         };
                     };
                 };
@@ -2786,6 +2927,7 @@ export interface paths {
                                 max_per_order: number | null;
                                 staff_only: boolean;
                                 active: boolean;
+                                max_film_min_age: number | null;
                             }[];
                         };
                     };
@@ -2845,6 +2987,7 @@ export interface paths {
                                 max_per_order: number | null;
                                 staff_only: boolean;
                                 active: boolean;
+                                max_film_min_age: number | null;
                             }[];
                         };
                     };
@@ -2908,6 +3051,7 @@ export interface paths {
                         max_per_order?: number | null;
                         /** @description Only staff may sell it (e.g. complimentary tickets); default false */
                         staff_only?: boolean;
+                        max_film_min_age?: number | null;
                     };
                 };
             };
@@ -2928,6 +3072,7 @@ export interface paths {
                             max_per_order: number | null;
                             staff_only: boolean;
                             active: boolean;
+                            max_film_min_age: number | null;
                         };
                     };
                 };
@@ -3055,6 +3200,7 @@ export interface paths {
                         staff_only?: boolean;
                         /** @description Retired types are kept for the bookings that used them, and no longer sold; default true */
                         active?: boolean;
+                        max_film_min_age?: number | null;
                     };
                 };
             };
@@ -3075,6 +3221,7 @@ export interface paths {
                             max_per_order: number | null;
                             staff_only: boolean;
                             active: boolean;
+                            max_film_min_age: number | null;
                         };
                     };
                 };
@@ -4822,6 +4969,21 @@ export interface paths {
                             movie_title: string;
                             /** Format: date-time */
                             starts_at: string;
+                            /** @description The cheapest and dearest ticket on sale online (as GET /api/showtimes/{id}/prices); null when nothing is */
+                            price_range: {
+                                min: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                                max: {
+                                    /** @description minor units, e.g. cents */
+                                    amount: number;
+                                    /** @description an ISO 4217 code such as "EUR" */
+                                    currency: string;
+                                };
+                            } | null;
                             seats: {
                                 id: number;
                                 row: string;
