@@ -161,6 +161,21 @@ describe.skipIf(chromiumPath === null)('checkout in the browser', () => {
     expect((await ordersOf(user.id, cinema.show.id)).map((o) => [o.id, o.status])).toEqual([[pending!.id, 'paid']]);
   });
 
+  it('when the user cancels on the payment page, then the order is cancelled, the seats are free again and the seat map shows them so', async () => {
+    const cinema = await pricedShow();
+    const user = await createUser(suite.app.db);
+    const context = await suite.open(user);
+    const page = await context.newPage();
+
+    await chooseTickets(page, cinema.show.id, 2355);
+    await page.getByRole('button', { name: `Pay ${euros(2355)}` }).click();
+    await page.getByRole('button', { name: 'Cancel this order and release the seats' }).click();
+    await settledSeat(page, 'A', 1, 'available').waitFor();
+    await settledSeat(page, 'A', 2, 'available').waitFor();
+    expect((await ordersOf(user.id, cinema.show.id)).map((o) => o.status)).toEqual(['cancelled']);
+    expect((await showSeatRows(suite.app.db, cinema.show.id)).filter((r) => r.status !== 'available')).toEqual([]);
+  });
+
   it('when the card needs 3-D Secure, then the page asks to approve, and approving pays', async () => {
     const cinema = await pricedShow();
     const user = await createUser(suite.app.db);
