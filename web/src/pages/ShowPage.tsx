@@ -10,7 +10,8 @@ import { ShowHeader } from '../show/ShowHeader.tsx';
 import { useLostHolds } from '../show/useLostHolds.ts';
 import { useSeatActions } from '../show/useSeatActions.ts';
 import { useSeatStream } from '../show/useSeatStream.ts';
-import { isFree, useShowSeats } from '../show/useShowSeats.ts';
+import { isFree } from '../show/seats.ts';
+import { useShowSeats } from '../show/useShowSeats.ts';
 import { useShowtime } from '../show/useShowtime.ts';
 import { usePageTitle } from '../ui.tsx';
 

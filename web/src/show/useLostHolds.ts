@@ -1,15 +1,10 @@
 import { useCallback, useEffect, useRef, type Dispatch } from 'react';
-import { seatLabel } from '../format.ts';
 import type { MapSeat } from '../seatmap/SeatMap.tsx';
 import type { ShowSeatsAction } from '../seatmap/showSeats.ts';
+import { lostHoldsText } from './seats.ts';
 
 /** Holds made together run out together, a few hundred ms apart: one sentence for all of them. */
 const TOGETHER_MS = 5000;
-
-/** The sentence for holds that ended without my asking. */
-export function lostHoldsText(seats: readonly MapSeat[]): string {
-  return `Your hold on ${seats.map(seatLabel).join('; ')} ended, so ${seats.length === 1 ? 'that seat was' : 'those seats were'} released.`;
-}
 
 /**
  * Seats that stop being mine without my asking (a hold ran out, or was

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { api, call, errorMessage } from '../api/client.ts';
-import type { Layout, LayoutSeat } from '../api/types.ts';
-import type { MapSeat, SeatView } from '../seatmap/SeatMap.tsx';
+import type { Layout } from '../api/types.ts';
 import { initialShowSeats, nextExpiry, showSeatsReducer, viewsOf } from '../seatmap/showSeats.ts';
+import { countViews, earliestHold } from './seats.ts';
 
 export const readLayout = (showId: number) => call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } }));
 
@@ -76,24 +76,3 @@ export function useShowSeats(showId: number, userId: number | null, onFirstRead:
 
   return { state, dispatch, loadError, refresh, now, views, seatById, mySeats, counts, earliest };
 }
-
-/** How many seats are in each view. */
-export function countViews(views: ReadonlyMap<number, SeatView>): Record<SeatView, number> {
-  const tally = { available: 0, held: 0, booked: 0, mine: 0 };
-  for (const view of views.values()) {
-    tally[view] += 1;
-  }
-  return tally;
-}
-
-/** When the first of my holds runs out (ms), if the server has granted any. */
-export function earliestHold(seats: readonly MapSeat[], granted: ReadonlyMap<number, number>): number | undefined {
-  return seats.reduce<number | undefined>((min, seat) => {
-    const until = granted.get(seat.id);
-    return until === undefined ? min : min === undefined ? until : Math.min(min, until);
-  }, undefined);
-}
-
-/** A seat from the map that one may hold now: free, or held with a hold that has run out. */
-export const isFree = (seat: LayoutSeat, now = Date.now()): boolean =>
-  seat.status === 'available' || (seat.status === 'held' && seat.locked_until !== null && Date.parse(seat.locked_until) <= now);
