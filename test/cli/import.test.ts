@@ -67,7 +67,7 @@ describe('boxoffice import', { timeout: 60_000 }, () => {
 
     const venues = await database.db.selectFrom('venues').selectAll().execute();
     expect(venues).toEqual([
-      { id: expect.any(Number), name: 'Riverside Cinema', city: 'Bristol', time_zone: 'Europe/London', currency: 'GBP', default_price_amount: 1150 },
+      { id: expect.any(Number), name: 'Riverside Cinema', city: 'Bristol', time_zone: 'Europe/London', currency: 'GBP', default_price_amount: 1150, payment_required: false },
     ]);
     const halls = await sql<{ name: string; seats: number; premium: number; wheelchair: number; cleaning_minutes: number; default_price_amount: number | null }>`
       SELECT h.name, count(s.id)::int AS seats,
