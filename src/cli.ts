@@ -6,8 +6,10 @@ import { checkInvariants, showtimeSeats, sweepExpiredHolds } from './booking/ind
 import { createPaymentProvider, sweepOrders } from './orders/index.ts';
 import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
 import { seedDemoPricing } from './pricing/index.ts';
+import { buildApp } from './app.ts';
 import { loadConfig, type Config } from './config.ts';
 import { connectDatabase, type Connection } from './db/connect.ts';
+import { createDatabase, createPool } from './db/database.ts';
 import { start } from './main.ts';
 
 const help = `Usage: boxoffice <command> [options]
@@ -22,6 +24,8 @@ Commands:
   check                      verify the booking invariants in SQL; exits 1 on any violation
   import --file cinema.json  add a whole venue (halls, seat maps, movies, showtimes) from
                              one JSON file, all or nothing; see docs/import.md
+  openapi                    print the API's OpenAPI document (what /openapi.json serves);
+                             needs no database
   help                       show this text
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, PORT, ...);
@@ -56,6 +60,27 @@ async function withDatabase(config: Config, task: (connection: Connection) => Pr
   }
 }
 
+/**
+ * The document /openapi.json serves, without a database: it is built from the
+ * route schemas alone. The app is built exactly as the server builds it, with
+ * the default configuration (not this shell's environment, so the document is
+ * the same everywhere) and a pool that is never asked for a connection; only
+ * its notification listener tries one, to a port where nothing listens, and
+ * is closed with the app.
+ */
+async function openApiDocument(): Promise<unknown> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '0' });
+  const db = createDatabase(createPool('postgres://boxoffice@127.0.0.1:1/boxoffice', { max: 1 }));
+  const app = await buildApp({ config, db, logger: pino({ level: 'silent' }) });
+  try {
+    await app.ready();
+    return app.swagger();
+  } finally {
+    await app.close();
+    await db.destroy();
+  }
+}
+
 function parseCommandLine(argv: string[]) {
   try {
     return parseArgs({
@@ -81,6 +106,11 @@ async function run(argv: string[]): Promise<void> {
   const command = values.help === true ? 'help' : (positionals[0] ?? 'start');
   if (command === 'help') {
     console.log(help);
+    return;
+  }
+  if (command === 'openapi') {
+    // The web app's client types are generated from this (npm run build).
+    console.log(JSON.stringify(await openApiDocument(), null, 2));
     return;
   }
   const config = loadConfig();

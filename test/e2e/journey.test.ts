@@ -1,8 +1,18 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { bookingRows, createShow, createUser, showSeatRows } from '../setup/factories.ts';
 import { chromiumPath, browserSuite, focusedName, screenshot, seat, seatName, settledSeat, showDay } from './browser.ts';
 
 const euros = (minor: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(minor / 100);
+
+/** Presses Tab (or Shift+Tab) until the focused element's name is `name`. */
+async function tabTo(page: Page, name: string | RegExp, key = 'Tab'): Promise<void> {
+  const matches = (text: string) => (typeof name === 'string' ? text === name : name.test(text));
+  for (let i = 0; i < 40 && !matches(await focusedName(page)); i++) {
+    await page.keyboard.press(key);
+  }
+  expect(await focusedName(page)).toMatch(typeof name === 'string' ? new RegExp(`^${name}$`) : name);
+}
 
 describe.skipIf(chromiumPath === null)('booking in the browser', () => {
   const suite = browserSuite();
@@ -29,7 +39,7 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     expect(held).toEqual([expect.objectContaining({ locked_by_id: user.id })]);
   });
 
-  it('when a user logs in, holds two seats and books them, then the confirmation and My bookings show the reference, seats and total', async () => {
+  it('when a user logs in, holds two seats and pays for them, then the confirmation and My bookings show the reference, seats and total', async () => {
     const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 6 });
     const user = await createUser(suite.app.db);
     const price = await showPrice(showId);
@@ -67,9 +77,12 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     expect((await showSeatRows(suite.app.db, showId)).filter((r) => r.status === 'held' && r.locked_by_id === user.id)).toHaveLength(2);
     await screenshot(page, 'seat-map-held');
 
-    // Book → confirmation.
-    await page.getByRole('button', { name: 'Book 2 seats' }).click();
-    await page.getByRole('heading', { name: 'You’re booked!' }).waitFor();
+    // Continue → tickets (Adult for both) → Pay → the test provider's card → confirmation.
+    await page.getByRole('button', { name: 'Continue with 2 seats' }).click();
+    await page.getByRole('button', { name: `Pay ${euros(2 * price)}` }).click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await page.getByRole('button', { name: `Pay ${euros(2 * price)}` }).click();
+    await page.getByRole('heading', { name: 'You’re booked!' }).waitFor({ timeout: 15_000 });
     await page.getByText('Booking reference', { exact: true }).waitFor();
     const reference = (await page.locator('.ticket-code').innerText()).trim();
     const rows = await bookingRows(suite.app.db, showId);
@@ -96,7 +109,7 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await screenshot(page, 'my-bookings');
   });
 
-  it('when a user books with the keyboard only, then Tab, arrow keys, Space and Enter reach the confirmation', async () => {
+  it('when a user books and pays with the keyboard only, then Tab, arrow keys, Space and Enter reach the confirmation', async () => {
     const { showId } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 6 });
     const user = await createUser(suite.app.db);
     const context = await suite.open();
@@ -126,13 +139,19 @@ describe.skipIf(chromiumPath === null)('booking in the browser', () => {
     await page.keyboard.press(' ');
     await settledSeat(page, 'B', 4, 'held by you').waitFor();
 
-    // Tab on to "Book 2 seats", then Enter.
-    for (let i = 0; i < 20 && (await focusedName(page)) !== 'Book 2 seats'; i++) {
-      await page.keyboard.press('Tab');
-    }
-    expect(await focusedName(page)).toBe('Book 2 seats');
+    // Tab on to "Continue with 2 seats", Enter; on to "Pay", Enter.
+    await tabTo(page, 'Continue with 2 seats');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'You’re booked!' }).waitFor();
+    await page.getByRole('button', { name: /^Pay € ?\d/ }).and(page.locator(':enabled')).waitFor();
+    await tabTo(page, /^Pay /);
+    await page.keyboard.press('Enter');
+    // The payment form: a test card's button fills the number; back to "Pay" and Enter.
+    await page.getByLabel('Card number').waitFor();
+    await tabTo(page, /^Use test card 4242 4242 4242 4242/);
+    await page.keyboard.press('Enter');
+    await tabTo(page, /^Pay /, 'Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'You’re booked!' }).waitFor({ timeout: 15_000 });
     await page.getByText('Booking reference', { exact: true }).waitFor();
     const rows = await bookingRows(suite.app.db, showId);
     expect(rows.map((r) => r.user_id)).toEqual([user.id, user.id]);

@@ -5,7 +5,7 @@ import { chromiumPath, browserSuite, horizontalOverflow, screenshot, seat, settl
 describe.skipIf(chromiumPath === null)('on a phone', () => {
   const suite = browserSuite();
 
-  it('when the screen is 375 px wide, then schedule → seat map → hold works and the page never scrolls sideways', async () => {
+  it('when the screen is 375 px wide, then schedule → seat map → hold → tickets → payment works and no page scrolls sideways', async () => {
     const { showId } = await createShow(suite.app.db, { rows: 8, seatsPerRow: 16 });
     const user = await createUser(suite.app.db);
     const context = await suite.open(user, { width: 375, height: 740, mobile: true });
@@ -22,8 +22,19 @@ describe.skipIf(chromiumPath === null)('on a phone', () => {
     await seat(page, 'D', 12).click();
     await settledSeat(page, 'D', 12, 'held by you').waitFor();
     expect((await showSeatRows(suite.app.db, showId)).filter((r) => r.status === 'held').map((r) => r.locked_by_id)).toEqual([user.id]);
-    await page.getByRole('button', { name: 'Book 1 seat' }).waitFor();
+    await page.getByRole('button', { name: 'Continue with 1 seat' }).waitFor();
     expect(await horizontalOverflow(page)).toEqual({ body: 0, document: 0 });
     await screenshot(page, 'seat-map-375');
+
+    await page.getByRole('button', { name: 'Continue with 1 seat' }).click();
+    await page.getByLabel('Ticket type for Row D, seat 12').waitFor();
+    const pay = page.getByRole('button', { name: /^Pay / });
+    await pay.and(page.locator(':enabled')).waitFor();
+    expect(await horizontalOverflow(page)).toEqual({ body: 0, document: 0 });
+    await screenshot(page, 'checkout-375');
+    await pay.click();
+    await page.getByLabel('Card number').waitFor();
+    expect(await horizontalOverflow(page)).toEqual({ body: 0, document: 0 });
+    await screenshot(page, 'payment-375');
   });
 });

@@ -1,5 +1,8 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
-import { errorMessage } from './api.ts';
+import { errorMessage } from './api/client.ts';
+import { CheckoutPage } from './checkout/CheckoutPage.tsx';
+import { OrderPage } from './checkout/OrderPage.tsx';
+import { PaymentPage } from './checkout/PaymentPage.tsx';
 import { BookingsPage } from './pages/BookingsPage.tsx';
 import { ConfirmationPage } from './pages/ConfirmationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -20,6 +23,12 @@ function Page({ route }: { route: Route }) {
       return <SchedulePage date={route.date} movieId={route.movieId} venueId={route.venueId} />;
     case 'show':
       return <ShowPage key={route.showId} showId={route.showId} />;
+    case 'checkout':
+      return <CheckoutPage key={route.showId} showId={route.showId} />;
+    case 'pay':
+      return <PaymentPage key={route.orderId} orderId={route.orderId} />;
+    case 'order':
+      return <OrderPage key={route.orderId} orderId={route.orderId} />;
     case 'confirmation':
       return <ConfirmationPage reference={route.reference} />;
     case 'login':

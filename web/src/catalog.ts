@@ -1,12 +1,12 @@
-import { getAll } from './api.ts';
-import type { Movie, Venue } from './types.ts';
+import { api, getAll } from './api/client.ts';
+import type { Movie, Venue } from './api/types.ts';
 
 /** Movies and venues change rarely: read once per page load (a failed read is tried again next time). */
 let movies: Promise<Movie[]> | undefined;
 let venues: Promise<Venue[]> | undefined;
 
 export function loadMovies(): Promise<Movie[]> {
-  movies ??= getAll<Movie>('/api/movies').catch((error: unknown) => {
+  movies ??= getAll((query) => api.GET('/api/movies', { params: { query } })).catch((error: unknown) => {
     movies = undefined;
     throw error;
   });
@@ -14,7 +14,7 @@ export function loadMovies(): Promise<Movie[]> {
 }
 
 export function loadVenues(): Promise<Venue[]> {
-  venues ??= getAll<Venue>('/api/venues').catch((error: unknown) => {
+  venues ??= getAll((query) => api.GET('/api/venues', { params: { query } })).catch((error: unknown) => {
     venues = undefined;
     throw error;
   });

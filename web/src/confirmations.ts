@@ -1,4 +1,4 @@
-import type { Money, SeatKind } from './types.ts';
+import type { Money, SeatKind } from './api/types.ts';
 
 /** What the confirmation page shows; kept for the tab's lifetime so a reload still shows it. */
 export type Confirmation = {

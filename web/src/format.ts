@@ -1,4 +1,4 @@
-import type { Money, SeatKind } from './types.ts';
+import type { Money, SeatKind } from './api/types.ts';
 
 /** One locale for the whole app, so that the names screen readers (and tests) hear are the same everywhere. */
 export const LOCALE = 'en-GB';

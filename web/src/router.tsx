@@ -4,6 +4,9 @@ import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from
 export type Route =
   | { page: 'schedule'; date: string | null; movieId: number | null; venueId: number | null }
   | { page: 'show'; showId: number }
+  | { page: 'checkout'; showId: number }
+  | { page: 'pay'; orderId: number }
+  | { page: 'order'; orderId: number }
   | { page: 'confirmation'; reference: string }
   | { page: 'login'; next: string }
   | { page: 'register'; next: string }
@@ -41,6 +44,14 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'shows' && parts.length === 2) {
     const showId = positiveInt(second);
     return showId === null ? { page: 'notFound' } : { page: 'show', showId };
+  }
+  if (first === 'shows' && parts.length === 3 && third === 'checkout') {
+    const showId = positiveInt(second);
+    return showId === null ? { page: 'notFound' } : { page: 'checkout', showId };
+  }
+  if (first === 'orders' && (parts.length === 2 || (parts.length === 3 && third === 'pay'))) {
+    const orderId = positiveInt(second);
+    return orderId === null ? { page: 'notFound' } : { page: parts.length === 3 ? 'pay' : 'order', orderId };
   }
   if (first === 'confirmation' && parts.length === 2 && second !== undefined) {
     return { page: 'confirmation', reference: decodeURIComponent(second) };

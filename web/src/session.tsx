@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, get, post } from './api.ts';
-import type { User } from './types.ts';
+import { api, ApiError, call } from './api/client.ts';
+import type { User } from './api/types.ts';
 
 type Session = {
   /** undefined while the first GET /api/auth/me is under way; null when logged out. */
@@ -20,7 +20,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // The session is an HttpOnly cookie the page cannot read: ask the server who we are.
   useEffect(() => {
     let cancelled = false;
-    get<User>('/api/auth/me').then(
+    call(api.GET('/api/auth/me')).then(
       (me) => !cancelled && setUser(me),
       () => !cancelled && setUser(null),
     );
@@ -30,14 +30,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const logIn = useCallback(async (username: string, password: string) => {
-    const reply = await post<{ token: string; user: User }>('/api/auth/login', { username, password });
+    const reply = await call(api.POST('/api/auth/login', { body: { username, password } }));
     setUser(reply.user);
     return reply.user;
   }, []);
 
   const register = useCallback(
     async (username: string, password: string) => {
-      await post('/api/auth/register', { username, password });
+      await call(api.POST('/api/auth/register', { body: { username, password } }));
       return logIn(username, password);
     },
     [logIn],
@@ -45,7 +45,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const logOut = useCallback(async () => {
     try {
-      await post('/api/auth/logout');
+      await call(api.POST('/api/auth/logout'));
     } catch (error) {
       // Already logged out on the server: the outcome the user wanted.
       if (!(error instanceof ApiError && error.status === 401)) {

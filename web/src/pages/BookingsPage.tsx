@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { errorMessage, get, withQuery } from '../api.ts';
+import { api, call, errorMessage } from '../api/client.ts';
 import { loadVenues } from '../catalog.ts';
 import { formatLocalDateTime, formatLongDateTime, formatMoney, kindLabel, seatLabel, sumMoney } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { MyBooking, Page } from '../types.ts';
+import type { MyBooking } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 
 type Group = { reference: string; show: MyBooking['show']; bookedAt: string; seats: MyBooking[] };
@@ -36,7 +36,7 @@ export function BookingsPage() {
   const [zones, setZones] = useState<Map<number, string>>(new Map());
 
   const load = useCallback(async (after: string | null) => {
-    const page = await get<Page<MyBooking>>(withQuery('/api/my-bookings/', { limit: 50, cursor: after }));
+    const page = await call(api.GET('/api/my-bookings/', { params: { query: after === null ? { limit: 50 } : { limit: 50, cursor: after } } }));
     setItems((previous) => (after === null ? page.items : [...(previous ?? []), ...page.items]));
     setCursor(page.next_cursor);
   }, []);
@@ -45,7 +45,7 @@ export function BookingsPage() {
     if (user === null || user === undefined) {
       return;
     }
-    get<Page<MyBooking>>(withQuery('/api/my-bookings/', { limit: 50 })).then(
+    call(api.GET('/api/my-bookings/', { params: { query: { limit: 50 } } })).then(
       (page) => {
         setItems(page.items);
         setCursor(page.next_cursor);

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
-import { errorMessage, get, withQuery } from '../api.ts';
+import { api, call, errorMessage, type Page } from '../api/client.ts';
 import { loadVenues } from '../catalog.ts';
 import { loadConfirmation, type Confirmation } from '../confirmations.ts';
 import { formatLongDateTime, formatMoney, kindLabel, seatLabel, sumMoney } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { MyBooking, Page } from '../types.ts';
+import type { MyBooking } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 
 /** Rebuilds a confirmation from the server's list of my bookings (a new tab, or storage unavailable). */
@@ -13,7 +13,7 @@ async function fetchConfirmation(reference: string): Promise<Confirmation | unde
   const found: MyBooking[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 20; page++) {
-    const reply: Page<MyBooking> = await get<Page<MyBooking>>(withQuery('/api/my-bookings/', { limit: 100, cursor }));
+    const reply: Page<MyBooking> = await call(api.GET('/api/my-bookings/', { params: { query: cursor === null ? { limit: 100 } : { limit: 100, cursor } } }));
     found.push(...reply.items.filter((item) => item.reference === reference));
     cursor = reply.next_cursor;
     // Newest first: once some are found and a page holds no more, the rest are older.

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { errorMessage } from '../api.ts';
+import { errorMessage } from '../api/client.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNotice, PageHeading, usePageTitle } from '../ui.tsx';

@@ -1,9 +1,9 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { errorMessage, getAll } from '../api.ts';
+import { api, errorMessage, getAll } from '../api/client.ts';
 import { loadMovies, loadVenues } from '../catalog.ts';
 import { dayDate, dayLabel, formatDuration, formatMoney, formatTime, upcomingDays } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
-import type { Movie, Showtime, Venue } from '../types.ts';
+import type { Movie, Showtime, Venue } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 
 const DAYS_SHOWN = 7;
@@ -49,7 +49,11 @@ export function SchedulePage({ date, movieId, venueId }: Props) {
   useEffect(() => {
     let cancelled = false;
     const asked = `${selected}|${movieId ?? ''}|${venueId ?? ''}`;
-    getAll<Showtime>('/api/showtimes', { date: selected, movie_id: movieId, venue_id: venueId }).then(
+    getAll((page) =>
+      api.GET('/api/showtimes', {
+        params: { query: { ...page, date: selected, ...(movieId === null ? {} : { movie_id: movieId }), ...(venueId === null ? {} : { venue_id: venueId }) } },
+      }),
+    ).then(
       (items) => !cancelled && setResult({ query: asked, showtimes: items, error: null }),
       (e: unknown) => !cancelled && setResult({ query: asked, showtimes: null, error: errorMessage(e) }),
     );

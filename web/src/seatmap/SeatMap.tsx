@@ -1,6 +1,6 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactElement } from 'react';
 import { seatName } from '../format.ts';
-import type { Money, SeatKind } from '../types.ts';
+import type { Money, SeatKind } from '../api/types.ts';
 
 /** What one viewer sees of a seat. `mine` is a seat this viewer holds. */
 export type SeatView = 'available' | 'mine' | 'held' | 'booked';

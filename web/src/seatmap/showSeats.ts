@@ -1,4 +1,4 @@
-import type { Layout, SeatEvent, SeatStatus } from '../types.ts';
+import type { Layout, SeatEvent, SeatStatus } from '../api/types.ts';
 import type { MapSeat, SeatView } from './SeatMap.tsx';
 
 /**

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
-import { errorMessage, get } from '../api.ts';
+import { api, call, errorMessage } from '../api/client.ts';
 import { formatLongDateTime, formatMoney, LOCALE } from '../format.ts';
 import { Link } from '../router.tsx';
 import { SeatLegend, SeatMap, type MapSeat, type SeatView } from '../seatmap/SeatMap.tsx';
 import { useSession } from '../session.tsx';
-import type { Layout, Report } from '../types.ts';
+import type { Layout, Report } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 
 const HOUR = 3_600_000;
@@ -22,7 +22,10 @@ export default function ReportPage({ showId }: { showId: number }) {
       return;
     }
     let cancelled = false;
-    Promise.all([get<Report>(`/api/admin/showtimes/${showId}/report`), get<Layout>(`/api/hall-layout/${showId}/`)]).then(
+    Promise.all([
+      call(api.GET('/api/admin/showtimes/{id}/report', { params: { path: { id: showId } } })),
+      call(api.GET('/api/hall-layout/{show_id}/', { params: { path: { show_id: showId } } })),
+    ]).then(
       ([r, l]) => {
         if (!cancelled) {
           setReport(r);

@@ -1,11 +1,11 @@
 import { useEffect, useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { errorMessage, getAll, post } from '../api.ts';
+import { api, call, errorMessage, getAll } from '../api/client.ts';
 import { forgetCatalog, loadMovies, loadVenues } from '../catalog.ts';
 import { formatLongDateTime, formatMoney, formatTime, parseAmount, zonedTimeToIso } from '../format.ts';
 import { Link, navigate, type StaffSection } from '../router.tsx';
 import { SeatLegend, SeatMap } from '../seatmap/SeatMap.tsx';
 import { useSession } from '../session.tsx';
-import type { Hall, Money, Movie, SeatKind, Showtime, Venue } from '../types.ts';
+import type { Money, Movie, SeatKind, Showtime, Venue } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 import { knownHalls, planRows, rememberHall, rowLabel, type RowDraft } from './plan.ts';
 
@@ -137,12 +137,16 @@ function VenueForm() {
     setBusy(true);
     setOutcome(null);
     try {
-      const venue = await post<Venue>('/api/admin/venues', {
-        name: name.trim(),
-        city: city.trim(),
-        time_zone: timeZone.trim(),
-        ...(defaultPrice === undefined ? {} : { default_price: defaultPrice }),
-      });
+      const venue = await call(
+        api.POST('/api/admin/venues', {
+          body: {
+            name: name.trim(),
+            city: city.trim(),
+            time_zone: timeZone.trim(),
+            ...(defaultPrice === undefined ? {} : { default_price: defaultPrice }),
+          },
+        }),
+      );
       forgetCatalog();
       setOutcome({ tone: 'success', content: `Venue “${venue.name}” (${venue.city}, id ${venue.id}) created. Next: add a hall to it.` });
       setName('');
@@ -253,13 +257,17 @@ function HallForm() {
     setBusy(true);
     setOutcome(null);
     try {
-      const hall = await post<Hall>('/api/admin/halls', {
-        venue_id: Number(venueId),
-        name: name.trim(),
-        rows: plan.rows,
-        ...(cleaning.trim() === '' ? {} : { cleaning_minutes: Number(cleaning) }),
-        ...(defaultPrice === undefined ? {} : { default_price: defaultPrice }),
-      });
+      const hall = await call(
+        api.POST('/api/admin/halls', {
+          body: {
+            venue_id: Number(venueId),
+            name: name.trim(),
+            rows: plan.rows,
+            ...(cleaning.trim() === '' ? {} : { cleaning_minutes: Number(cleaning) }),
+            ...(defaultPrice === undefined ? {} : { default_price: defaultPrice }),
+          },
+        }),
+      );
       rememberHall({ id: hall.id, name: hall.name, venue_id: hall.venue_id });
       setOutcome({
         tone: 'success',
@@ -410,7 +418,7 @@ function MovieForm() {
     setBusy(true);
     setOutcome(null);
     try {
-      const movie = await post<Movie>('/api/admin/movies', { title: title.trim(), duration_minutes: Number(duration) });
+      const movie = await call(api.POST('/api/admin/movies', { body: { title: title.trim(), duration_minutes: Number(duration) } }));
       forgetCatalog();
       setOutcome({ tone: 'success', content: `Movie “${movie.title}” (id ${movie.id}, ${movie.duration_minutes} min) created.` });
       setTitle('');
@@ -447,7 +455,7 @@ type HallChoice = { id: number; name: string; venue: Venue | undefined };
 function useHallChoices(venues: Venue[]): HallChoice[] {
   const [fromShowtimes, setFromShowtimes] = useState<Showtime[]>([]);
   useEffect(() => {
-    getAll<Showtime>('/api/showtimes').then(setFromShowtimes, () => undefined);
+    getAll((query) => api.GET('/api/showtimes', { params: { query } })).then(setFromShowtimes, () => undefined);
   }, []);
   return useMemo(() => {
     const halls = new Map<number, HallChoice>();
@@ -499,13 +507,17 @@ function ShowtimeForm() {
     setBusy(true);
     setOutcome(null);
     try {
-      const showtime = await post<Showtime>('/api/admin/showtimes', {
-        hall_id: Number(hallId),
-        movie_id: Number(movieId),
-        starts_at: instant,
-        ...(showPrice === undefined ? {} : { price: showPrice }),
-        ...(premiumPrice === undefined ? {} : { premium_price: premiumPrice }),
-      });
+      const showtime = await call(
+        api.POST('/api/admin/showtimes', {
+          body: {
+            hall_id: Number(hallId),
+            movie_id: Number(movieId),
+            starts_at: instant,
+            ...(showPrice === undefined ? {} : { price: showPrice }),
+            ...(premiumPrice === undefined ? {} : { premium_price: premiumPrice }),
+          },
+        }),
+      );
       setOutcome({
         tone: 'success',
         content: (
@@ -579,7 +591,7 @@ function ReportsList() {
   const [id, setId] = useState('');
 
   useEffect(() => {
-    getAll<Showtime>('/api/showtimes').then(setShowtimes, (e: unknown) => setError(errorMessage(e)));
+    getAll((query) => api.GET('/api/showtimes', { params: { query } })).then(setShowtimes, (e: unknown) => setError(errorMessage(e)));
   }, []);
 
   return (

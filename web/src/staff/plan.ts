@@ -1,5 +1,5 @@
 import type { MapSeat } from '../seatmap/SeatMap.tsx';
-import type { RowSpec, SeatKind } from '../types.ts';
+import type { RowSpec, SeatKind } from '../api/types.ts';
 
 /** One row of the hall editor, as typed. */
 export type RowDraft = { key: number; row: string; seats: string; kind: SeatKind; aisles: string; wheelchair: string };
