@@ -35,8 +35,8 @@ async function liveOrderOwning(trx: Transaction<DB>, showId: number, seatIds: re
 /**
  * Claims seats the caller holds for a new order: each must be held live by
  * them and in no other live order of theirs (only one order can own a held
- * seat). Their hold is extended, once, to the payment window (or to the latest
- * of their holds, if that ends later), never past the showtime's start: the only way a hold is ever extended, since a seat in a
+ * seat). Their hold is extended, once, to the payment window, never past the
+ * showtime's start: the only way a hold is ever extended, since a seat in a
  * live order cannot be claimed again and a re-hold never extends.
  */
 export async function claimHeldSeats(
@@ -58,12 +58,9 @@ export async function claimHeldSeats(
   if (owned[0] !== undefined) {
     throw conflict(bookingErrors.inAnotherOrder(owned[0].reference), { seat_ids: owned.map((o) => o.seat_id) }, 'in_checkout');
   }
-  // One end for the whole order: the payment window from now, or the latest of its holds if that is later
-  // (a checkout never shortens a hold), never past the start.
-  const latest = sql`(SELECT max(locked_until) FROM show_seats WHERE id = ANY (${seats.map((s) => s.id)}::int[]))`;
   const { rows } = await sql<OrderSeat & { locked_until: Date; event: SeatChangeTuple }>`
     UPDATE show_seats ss
-       SET locked_until = date_trunc('milliseconds', least(greatest(now() + make_interval(secs => ${request.windowSeconds}), ${latest}), st.starts_at)),
+       SET locked_until = date_trunc('milliseconds', least(now() + make_interval(secs => ${request.windowSeconds}), st.starts_at)),
            version = ss.version + 1
       FROM showtimes st, seats s
      WHERE ss.id = ANY (${seats.map((s) => s.id)}::int[]) AND st.id = ss.showtime_id AND s.id = ss.seat_id
