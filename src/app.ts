@@ -77,7 +77,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   // Before every route it should compress (hooks apply to routes registered after them).
   await registerCompression(app);
   await registerOpenApi(app);
-  await registerSecurity(app, config.rateLimits);
+  await registerSecurity(app, config.rateLimits, config.payments.provider);
   // Catalog listings and staff reports may read a replica (READ_DATABASE_URL); seat decisions never do.
   const readDb = startReadDatabase(db, { url: config.readDatabaseUrl, maxLagSeconds: config.replicaMaxLagSeconds }, logger);
   app.addHook('onClose', () => readDb.close());

@@ -42,6 +42,30 @@ export const WEB_APP_CSP = {
 } as const;
 
 /**
+ * With Stripe as the payment provider, the checkout page loads Stripe.js and
+ * its Payment Element, which frames Stripe's pages and talks to Stripe's API:
+ * the origins Stripe documents for a Content-Security-Policy, and no other.
+ */
+export const STRIPE_CSP = {
+  scriptSrc: ['https://js.stripe.com'],
+  frameSrc: ['https://js.stripe.com', 'https://hooks.stripe.com'],
+  connectSrc: ['https://api.stripe.com'],
+  imgSrc: ['https://*.stripe.com'],
+} as const;
+
+/** The web app's policy, with the payment provider's origins when it needs any. */
+export function webAppCsp(paymentProvider: 'test' | 'stripe'): Record<string, readonly string[]> {
+  if (paymentProvider !== 'stripe') {
+    return WEB_APP_CSP;
+  }
+  const directives: Record<string, readonly string[]> = { ...WEB_APP_CSP };
+  for (const [name, origins] of Object.entries(STRIPE_CSP)) {
+    directives[name] = [...(directives[name] ?? ["'self'"]), ...origins];
+  }
+  return directives;
+}
+
+/**
  * Helmet's headers, computed once. Helmet's middleware only sets headers
  * that depend on its options, never on the request; @fastify/helmet builds
  * that middleware anew for every request (parsing every CSP directive
@@ -67,10 +91,10 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Record<string
   return headers;
 }
 
-export async function registerSecurity(app: FastifyInstance, rateLimits: RateLimits): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, rateLimits: RateLimits, paymentProvider: 'test' | 'stripe' = 'test'): Promise<void> {
   // For every answer; /docs replaces the CSP with its own in its onSend (registerOpenApi).
   const headers = securityHeaders({
-    contentSecurityPolicy: { useDefaults: false, directives: WEB_APP_CSP },
+    contentSecurityPolicy: { useDefaults: false, directives: webAppCsp(paymentProvider) },
     crossOriginEmbedderPolicy: false,
   });
   app.addHook('onRequest', (request, reply, done) => {

@@ -96,6 +96,16 @@ describe('checkout with Stripe', () => {
   });
 });
 
+describe("the web app's Content-Security-Policy with Stripe", () => {
+  it("when Stripe takes payments, then the page may load Stripe.js, frame Stripe's pages and call its API, and nothing else besides its own origin", async () => {
+    const policy = String((await app.http.get('/')).headers['content-security-policy']);
+    expect(policy).toContain("script-src 'self' https://js.stripe.com");
+    expect(policy).toContain("frame-src 'self' https://js.stripe.com https://hooks.stripe.com");
+    expect(policy).toContain("connect-src 'self' https://api.stripe.com");
+    expect(policy).toContain("default-src 'self'");
+  });
+});
+
 describe('payment configuration', () => {
   it('when nothing is set, the test provider takes payments; a Stripe key makes it Stripe, which needs all three keys; bad values fail in one line', async () => {
     const { loadConfig } = await import('../../src/config.ts');
