@@ -123,7 +123,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   };
   // The test provider sends its webhooks through this server's own HTTP stack, signature check included.
   testProvider?.setDelivery(async (body, headers) => (await app.inject({ method: 'POST', url: '/api/payments/webhooks/test', payload: body, headers })).statusCode);
-  await app.register(ordersRoutes, { ctx: orders, testProvider });
+  await app.register(ordersRoutes, { ctx: orders, testProvider, writesPerMinute: config.rateLimits.seatWritesPerMinute });
   const ordersSweeper = startOrdersSweeper(orders, config.sweepIntervalSeconds);
   app.addHook('onClose', async () => {
     await ordersSweeper.stop();

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ensureStaffUser, usernamePattern } from './accounts/index.ts';
 import { checkInvariants, showtimeSeats, sweepExpiredHolds } from './booking/index.ts';
+import { createPaymentProvider, sweepOrders } from './orders/index.ts';
 import { importCinema, planCinemaImport, seedDemoCinema, type ImportSummary } from './catalog/index.ts';
 import { seedDemoPricing } from './pricing/index.ts';
 import { buildApp } from './app.ts';
@@ -19,7 +20,7 @@ Commands:
   seed                       add the demo cinema (only to a database without venues)
   create-admin --username U --password P
                              create a staff user, or reset its password
-  sweep                      release expired seat holds once
+  sweep                      close lapsed checkouts (asking the provider), send due refunds, release expired holds, once
   check                      verify the booking invariants in SQL; exits 1 on any violation
   import --file cinema.json  add a whole venue (halls, seat maps, movies, showtimes) from
                              one JSON file, all or nothing; see docs/import.md
@@ -156,7 +157,14 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'sweep':
-      return withDatabase(config, async ({ db }) => `Released ${await sweepExpiredHolds(db)} expired holds.`);
+      return withDatabase(config, async ({ db }) => {
+        // Orders first: a lapsed checkout is asked about at the provider before its seats go back.
+        const log = pino({ level: 'warn' });
+        const { provider } = await createPaymentProvider(config.payments, db, log);
+        const orders = await sweepOrders({ db, provider, paymentWindowSeconds: config.payments.windowSeconds, log, onSeatChanges: () => undefined });
+        const released = await sweepExpiredHolds(db);
+        return `Expired ${orders.expired} unpaid orders, confirmed ${orders.settled} paid late, sent ${orders.refunds} refunds; released ${released} expired holds.`;
+      });
     case 'import': {
       if (values.file === undefined) {
         throw new UsageError('import needs --file, e.g. boxoffice import --file examples/cinema.json.');

@@ -32,6 +32,31 @@ const invariants = [
       SELECT count(*) AS count FROM (SELECT 1 FROM bookings GROUP BY showtime_id, seat_id HAVING count(*) > 1) AS twice`,
   },
   {
+    name: 'paid orders not booked in full at what they charged',
+    query: sql<{ count: number }>`
+      SELECT count(*) AS count FROM orders o
+       WHERE o.status = 'paid'
+         AND ((SELECT count(*) FROM bookings b WHERE b.order_id = o.id) <> (SELECT count(*) FROM order_lines ol WHERE ol.order_id = o.id)
+              OR (SELECT coalesce(sum(b.price_amount), 0) FROM bookings b WHERE b.order_id = o.id) <> o.total_amount)`,
+  },
+  {
+    name: 'bookings of an order that is not paid',
+    query: sql<{ count: number }>`
+      SELECT count(*) AS count FROM bookings b JOIN orders o ON o.id = b.order_id WHERE o.status <> 'paid'`,
+  },
+  {
+    name: 'order totals that are not the sum of their lines',
+    query: sql<{ count: number }>`
+      SELECT count(*) AS count FROM orders o
+       WHERE o.total_amount <> (SELECT coalesce(sum(ol.total_amount), 0) FROM order_lines ol WHERE ol.order_id = o.id)`,
+  },
+  {
+    name: 'vouchers used more often than their orders hold them',
+    query: sql<{ count: number }>`
+      SELECT count(*) AS count FROM vouchers v
+       WHERE v.uses <> (SELECT count(*) FROM orders o WHERE o.voucher_id = v.id AND o.status IN ('pending_payment', 'paid'))`,
+  },
+  {
     name: 'scheduled showtimes overlapping in one hall',
     query: sql<{ count: number }>`
       SELECT count(*) AS count FROM showtimes a JOIN showtimes b

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireStaff, requireUser } from '../accounts/index.ts';
-import { errorReplies, IdParams } from '../http/route-helpers.ts';
+import { errorReplies, IdParams, rateLimitPerMinute } from '../http/route-helpers.ts';
 import { AppError } from '../shared/errors.ts';
 import { fingerprintOf, idempotencyKeyOf, idempotent, type Answer } from './idempotency.ts';
 import { ordersErrors } from './orders.errors.ts';
@@ -28,7 +28,10 @@ const IdempotencyHeaders = {
 } as const;
 
 /** Checkout (docs/checkout.md): orders, their payment, the provider's webhooks, and the staff's order desk. */
-export async function ordersRoutes(app: FastifyInstance, { ctx, testProvider }: { ctx: OrdersContext; testProvider: TestProvider | undefined }): Promise<void> {
+export async function ordersRoutes(
+  app: FastifyInstance,
+  { ctx, testProvider, writesPerMinute }: { ctx: OrdersContext; testProvider: TestProvider | undefined; writesPerMinute: number },
+): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   /** Runs a money-moving request once per Idempotency-Key (idempotency.ts). */
@@ -57,13 +60,14 @@ export async function ordersRoutes(app: FastifyInstance, { ctx, testProvider }: 
     '/api/orders',
     {
       onRequest: requireUser,
+      config: rateLimitPerMinute(writesPerMinute, 'user'),
       schema: {
         tags: ['orders'],
         summary: 'Start a checkout for seats you hold: an order awaiting payment',
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
-        response: { 201: Order, ...errorReplies(400, 401, 403, 404, 409, 422) },
+        response: { 201: Order, ...errorReplies(400, 401, 403, 404, 409, 422, 429) },
       },
     },
     (request, reply) => once(request, reply, 201, () => orders.createOrder(ctx, currentUser(request), request.body)),
@@ -194,6 +198,8 @@ export async function ordersRoutes(app: FastifyInstance, { ctx, testProvider }: 
   api.post(
     '/api/test-provider/payments/:payment_id/confirm',
     {
+      // Card numbers are tried one request each: bounded like every other write.
+      config: rateLimitPerMinute(writesPerMinute, 'ip'),
       schema: {
         tags: ['test provider'],
         summary: 'Test provider: pay with a test card (the card number chooses the outcome)',

@@ -114,7 +114,7 @@ export async function createOrder(ctx: OrdersContext, viewer: Viewer, body: Crea
   const seatIds = body.tickets.map((t) => t.seat_id);
   const { order, events } = await ctx.db.transaction().execute(async (trx) => {
     const claimed = await claimHeldSeats(trx, { showId: body.show_id, userId: viewer.id, seatIds, windowSeconds: ctx.paymentWindowSeconds });
-    const priced = await quote(trx, { show_id: body.show_id, tickets: body.tickets, ...(body.voucher === undefined ? {} : { voucher: body.voucher }) });
+    const priced = await quote(trx, { show_id: body.show_id, tickets: body.tickets, ...(body.voucher === undefined ? {} : { voucher: body.voucher }) }, method === 'box_office' ? 'box_office' : 'online');
     const voucherId = priced.voucher === null ? null : await queries.takeVoucherUse(trx, { code: priced.voucher.code });
     if (priced.voucher !== null && voucherId === undefined) {
       throw conflict(ordersErrors.voucherUsedUp, undefined, 'voucher_used_up');
@@ -432,16 +432,13 @@ export async function receiveWebhook(ctx: OrdersContext, providerName: string, r
     return 'ignored';
   }
   const order = await queries.findOrderByPayment(ctx.db, ctx.provider.name, event.paymentId);
-  const payment = await retrieve(ctx, event.paymentId);
   if (order === undefined) {
-    // A payment of ours without its order (its showtime was deleted meanwhile): money we must not keep.
-    if (payment.status === 'succeeded') {
-      const refund = await ctx.provider.refundPayment(payment.id, `boxoffice-payment-${payment.id}-refund`);
-      ctx.log.warn({ paymentId: payment.id, refundId: refund.id }, 'refunded a payment whose order no longer exists');
-    }
+    // Not one of ours (an account shared with another shop), or its showtime was deleted with its unpaid
+    // orders: never refund what we cannot tell is ours; say so, for a person to look at.
+    ctx.log.error({ paymentId: event.paymentId, type: event.type }, 'a webhook names a payment no order here has; refund it by hand if it is ours');
     return 'ignored';
   }
-  return settlePayment(ctx, order.id, payment, recorded);
+  return settlePayment(ctx, order.id, await retrieve(ctx, event.paymentId), recorded);
 }
 
 /**

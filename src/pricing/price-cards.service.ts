@@ -180,11 +180,15 @@ function rangeOf(amounts: readonly number[], currency: string): PriceRange | nul
  * they come from. The card is found here by the same rule as in that query,
  * for its name.
  */
-export async function priceTable(db: Database, show: queries.ShowtimePricing): Promise<{ card: queries.CardRow | undefined; rows: PriceRow[] }> {
+export async function priceTable(
+  db: Database,
+  show: queries.ShowtimePricing,
+  channel: queries.SalesChannel = 'online',
+): Promise<{ card: queries.CardRow | undefined; rows: PriceRow[] }> {
   const cardId = show.own_card_id ?? (await queries.defaultCardFor(db, show.venue_id, show.hall_id));
   // A default card in another currency than the showtime's prices (a showtime priced apart) does not apply to it.
   const card = cardId === undefined ? undefined : (await queries.listCards(db, { ids: [cardId] })).find((c) => c.currency === show.currency);
-  const rows = await queries.onlinePrices(db, [show.id]);
+  const rows = await queries.onlinePrices(db, [show.id], channel);
   return { card, rows: rows.map((row) => ({ code: row.code, name: row.name, kind: row.kind, amount: row.amount })) };
 }
 

@@ -28,6 +28,7 @@ export const pricingErrors = {
   showCancelled: 'Show has been cancelled.',
   salesClosed: 'Sales for this show have closed.',
   notSoldOnline: (name: string) => `${name} tickets are not sold online; buy them at the box office.`,
+  notSoldAtBoxOffice: (name: string) => `${name} tickets are not sold at the box office; they are sold online only.`,
   notForFilmRating: (name: string, rating: string) => `${name} tickets are not sold for films rated ${rating}; choose another ticket type.`,
   notForSeatKind: (name: string, kind: string) => `${name} tickets are not sold for ${kind} seats at this showtime; choose another ticket type or seat.`,
   belowMinPerOrder: (name: string, min: number) => `${name} tickets are sold at least ${min} per order.`,

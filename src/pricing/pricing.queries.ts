@@ -113,6 +113,14 @@ const onSaleOnlineFor = sql`
   t.active AND t.sold_online AND NOT t.staff_only
   AND (t.max_film_min_age IS NULL OR show.rating_min_age IS NULL OR show.rating_min_age <= t.max_film_min_age)`;
 
+/** The same at the box office, where staff sell: types sold there, staff-only ones (complimentary) included. */
+const onSaleAtBoxOfficeFor = sql`
+  t.active AND t.sold_at_box_office
+  AND (t.max_film_min_age IS NULL OR show.rating_min_age IS NULL OR show.rating_min_age <= t.max_film_min_age)`;
+
+/** Where a ticket is sold: online (the web app, the public API) or at the box office (staff). */
+export type SalesChannel = 'online' | 'box_office';
+
 export type OnlinePriceRow = { showtime_id: number; currency: string; code: string; name: string; kind: SeatKind; amount: number };
 
 /**
@@ -126,7 +134,8 @@ export type OnlinePriceRow = { showtime_id: number; currency: string; code: stri
  * online for the film (`onSaleOnlineFor`) is left out. By showtime, Adult
  * first, then ticket type id, then seat kind.
  */
-export async function onlinePrices(db: Db, showtimeIds: readonly number[]): Promise<OnlinePriceRow[]> {
+export async function onlinePrices(db: Db, showtimeIds: readonly number[], channel: SalesChannel = 'online'): Promise<OnlinePriceRow[]> {
+  const onSale = channel === 'online' ? onSaleOnlineFor : onSaleAtBoxOfficeFor;
   if (showtimeIds.length === 0) {
     return [];
   }
@@ -157,7 +166,7 @@ export async function onlinePrices(db: Db, showtimeIds: readonly number[]): Prom
         JOIN hall_kinds hk ON hk.hall_id = show.hall_id
        CROSS JOIN LATERAL unnest(hk.kinds) AS k(kind)
         JOIN ticket_types t ON t.code = 'ADULT'
-       WHERE ${onSaleOnlineFor}
+       WHERE ${onSale}
       UNION ALL
       SELECT show.id, show.currency, t.id, t.code, t.name, p.seat_kind, p.amount
         FROM show
@@ -165,7 +174,7 @@ export async function onlinePrices(db: Db, showtimeIds: readonly number[]): Prom
         JOIN price_cards pc ON pc.id = show.card_id AND trim(pc.currency) = show.currency
         JOIN price_card_prices p ON p.price_card_id = pc.id AND p.seat_kind = ANY(hk.kinds)
         JOIN ticket_types t ON t.id = p.ticket_type_id
-       WHERE ${onSaleOnlineFor}
+       WHERE ${onSale}
     ) AS priced
     ORDER BY showtime_id, code <> 'ADULT', type_id, kind`.execute(db);
   return rows;

@@ -7,6 +7,7 @@ import { applicableVoucher } from './vouchers.service.ts';
 import { priceOrder, type BookingFee, type Tax } from './price-order.ts';
 import { pricingErrors } from './pricing.errors.ts';
 import * as queries from './pricing.queries.ts';
+import type { SalesChannel } from './pricing.queries.ts';
 import type { Quote, QuoteBody, VenuePricing } from './pricing.schemas.ts';
 
 const noTax: VenuePricing['tax'] = { rate_basis_points: 0, mode: 'inclusive', on_fee: true };
@@ -72,9 +73,10 @@ export async function setVenuePricing(db: Database, venueId: number, body: Venue
 /**
  * What the tickets asked for would cost, line by line, with the venue's fee
  * and tax: the price card's prices and priceOrder's rules. Nothing is held or
- * written; the checkout computes its order the same way.
+ * written; the checkout computes its order the same way. At the box office
+ * (`channel`), the types sold there count, staff-only ones included.
  */
-export async function quote(db: Database, body: QuoteBody): Promise<Quote> {
+export async function quote(db: Database, body: QuoteBody, channel: SalesChannel = 'online'): Promise<Quote> {
   const seatIds = body.tickets.map((t) => t.seat_id);
   const repeated = seatIds.find((id, i) => seatIds.indexOf(id) !== i);
   if (repeated !== undefined) {
@@ -95,7 +97,7 @@ export async function quote(db: Database, body: QuoteBody): Promise<Quote> {
   if (missing !== undefined) {
     throw notFound(pricingErrors.seatNotFound);
   }
-  const [{ rows }, types] = await Promise.all([priceTable(db, show), queries.listTicketTypes(db, { sellableOnline: false })]);
+  const [{ rows }, types] = await Promise.all([priceTable(db, show, channel), queries.listTicketTypes(db, { sellableOnline: false })]);
   const price = new Map(rows.map((row) => [`${row.code}:${row.kind}`, row.amount]));
   const lines = body.tickets.map(({ seat_id, ticket_type }) => {
     const type = types.find((t) => t.code === ticket_type);
@@ -109,7 +111,8 @@ export async function quote(db: Database, body: QuoteBody): Promise<Quote> {
     const kind = kinds.get(seat_id)!;
     const amount = price.get(`${ticket_type}:${kind}`);
     if (amount === undefined) {
-      throw badRequest(type.active && type.sold_online && !type.staff_only ? pricingErrors.notForSeatKind(type.name, kind) : pricingErrors.notSoldOnline(type.name));
+      const sold = channel === 'online' ? type.active && type.sold_online && !type.staff_only : type.active && type.sold_at_box_office;
+      throw badRequest(sold ? pricingErrors.notForSeatKind(type.name, kind) : channel === 'online' ? pricingErrors.notSoldOnline(type.name) : pricingErrors.notSoldAtBoxOffice(type.name));
     }
     return { seat_id, ticket_type, kind, amount };
   });

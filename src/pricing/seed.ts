@@ -12,10 +12,15 @@ const demoTypes = [
 /** The demo venue's default card, in minor units: [standard and wheelchair, premium]. Adult is the showtime's own price. */
 const demoCard: Record<string, [number, number]> = { CHILD: [850, 1150], SENIOR: [950, 1250], STUDENT: [1000, 1300], COMP: [0, 0] };
 
+/** The demo's promo code: 10 % off an order, what a newcomer types at checkout. */
+export const DEMO_VOUCHER = { code: 'WELCOME10', description: 'Welcome: 10 % off your order', per: 'order', kind: 'percent', value: 1000 } as const;
+
 /**
  * Adds the demo ticket types that are missing (a type staff already have, by
- * code, is left as it is), and a default price card "Standard" to every venue
- * that has no card yet, in the venue's currency.
+ * code, is left as it is), a default price card "Standard" to every venue
+ * that has no card yet, in the venue's currency, with a booking fee of 0.75
+ * per ticket and 7 % tax included in the prices (on the fee too), and the
+ * demo voucher WELCOME10.
  */
 export async function seedDemoPricing(db: Database): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -46,6 +51,12 @@ export async function seedDemoPricing(db: Database): Promise<void> {
           }),
         )
         .execute();
+      await trx
+        .insertInto('venue_pricing')
+        .values({ venue_id: venue.id, fee_per: 'ticket', fee_kind: 'fixed', fee_value: 75, tax_basis_points: 700, tax_mode: 'inclusive', tax_on_fee: true })
+        .onConflict((oc) => oc.column('venue_id').doNothing())
+        .execute();
     }
+    await trx.insertInto('vouchers').values(DEMO_VOUCHER).onConflict((oc) => oc.column('code').doNothing()).execute();
   });
 }

@@ -570,7 +570,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
 
       const exit = await runCli(['sweep'], { DATABASE_URL: own.url });
       expect(exit.code, exit.stderr).toBe(0);
-      expect(lines(exit.stdout)).toEqual(['Released 2 expired holds.']);
+      expect(lines(exit.stdout)).toEqual(['Expired 0 unpaid orders, confirmed 0 paid late, sent 0 refunds; released 2 expired holds.']);
       const rows = await showSeatRows(own.db, show.showId);
       expect(rows.filter((r) => r.seat_id === a || r.seat_id === b)).toEqual([
         { seat_id: a, status: 'available', locked_by_id: null, locked_until: null, booked_at: null },
@@ -579,7 +579,7 @@ describe('CLI commands', { timeout: 60_000 }, () => {
       expect(rows.find((r) => r.seat_id === c)).toMatchObject({ status: 'held', locked_by_id: user.id });
 
       const again = await runCli(['sweep'], { DATABASE_URL: own.url });
-      expect(lines(again.stdout)).toEqual(['Released 0 expired holds.']);
+      expect(lines(again.stdout)).toEqual(['Expired 0 unpaid orders, confirmed 0 paid late, sent 0 refunds; released 0 expired holds.']);
     } finally {
       await own.drop();
     }
@@ -623,6 +623,11 @@ describe('CLI commands', { timeout: 60_000 }, () => {
         SELECT pc.name, pc.is_default, count(p.*)::int AS prices FROM price_cards pc JOIN price_card_prices p ON p.price_card_id = pc.id
          WHERE pc.venue_id = ${venues[0]!.id} GROUP BY pc.id`.execute(own.db);
       expect(card.rows).toEqual([{ name: 'Standard', is_default: true, prices: 12 }]);
+      // A fee and tax, a demo voucher, and checkout only: the newcomer sees the whole of it.
+      const pricing = await own.db.selectFrom('venue_pricing').select(['fee_per', 'fee_value', 'tax_basis_points', 'tax_mode']).execute();
+      expect(pricing).toEqual([{ fee_per: 'ticket', fee_value: 75, tax_basis_points: 700, tax_mode: 'inclusive' }]);
+      expect(await own.db.selectFrom('vouchers').select(['code', 'per', 'kind', 'value']).execute()).toEqual([{ code: 'WELCOME10', per: 'order', kind: 'percent', value: 1000 }]);
+      expect(await own.db.selectFrom('venues').select('payment_required').execute()).toEqual([{ payment_required: true }]);
       const check = await sql<{ total: number; future: number; seat_mismatch: number }>`
         SELECT count(*)::int AS total, count(*) FILTER (WHERE st.starts_at > now())::int AS future,
                count(*) FILTER (WHERE (SELECT count(*) FROM show_seats ss WHERE ss.showtime_id = st.id)

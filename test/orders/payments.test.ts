@@ -6,7 +6,8 @@ import { releaseTogether, countBy } from '../setup/barrier.ts';
 import { cards, checkout, holdSeats, orderReaches, payWithCard, startOrder } from '../setup/checkout.ts';
 import { createShow, createUser, createUsers, showSeatRows, type TestUser } from '../setup/factories.ts';
 import { httpClient } from '../setup/http.ts';
-import { tag } from '../setup/pricing.ts';
+import { createPriceCard, createTicketTypes, eur, pricedCinema, tag } from '../setup/pricing.ts';
+import { checkInvariants } from '../../src/booking/index.ts';
 
 const WEBHOOK_SECRET = 'test-provider-webhook-secret-for-tests';
 let app: TestApp;
@@ -241,6 +242,17 @@ describe('webhooks', () => {
   });
 });
 
+describe('the webhook endpoint', () => {
+  it('when another provider is named, or the body is missing, then a clear 4xx', async () => {
+    const other = await app.http.send('POST', '/api/payments/webhooks/stripe', undefined, { rawBody: '{}', headers: { 'content-type': 'application/json' } });
+    expect([other.status, other.body.detail]).toEqual([404, 'Webhooks for "stripe" are not accepted here; this server takes payments through another provider.']);
+    const empty = await app.http.post('/api/payments/webhooks/test');
+    expect([empty.status, empty.body.detail]).toEqual([400, 'The webhook signature does not verify; nothing was changed.']);
+    const garbage = await deliver({ body: 'not json', headers: { 'content-type': 'text/plain', 'boxoffice-test-signature': 't=1,v1=00' } });
+    expect(garbage.status).toBe(400);
+  });
+});
+
 describe('late payments', () => {
   it('when the payment succeeds after the window passed and the seat is still free, then it is booked anyway', async () => {
     const { showId, seatIds } = await createShow(app.db);
@@ -314,5 +326,28 @@ describe('the box office', () => {
     const next = await app.http.get(`/api/my-orders/?limit=1&cursor=${mine.body.next_cursor}`, { token: me!.token });
     expect(next.body.items.map((o: any) => o.id)).toEqual([a.id]);
     expect((await app.http.get(`/api/orders/${a.id}`, { token: other!.token })).status).toBe(404);
+  });
+});
+
+describe('complimentary tickets at the box office', () => {
+  it('when staff sell a staff-only type priced 0, then the free order is booked at once; online the type is refused', async () => {
+    const cinema = await pricedCinema(app);
+    const [comp] = Object.values(await createTicketTypes(app, staff, { comp: { name: 'Complimentary', staff_only: true, sold_online: false } })) as [string];
+    await createPriceCard(app, staff, { venue_id: cinema.venue.id, name: 'Standard', default: true, prices: [{ ticket_type: comp, seat_kind: 'standard', price: eur(0) }] });
+    const customer = await createUser(app.db);
+    const [seat, other] = cinema.standardSeats as [number, number];
+    await holdSeats(app, customer, cinema.show.id, [other]);
+    const online = await startOrder(app, customer, { show_id: cinema.show.id, tickets: [{ seat_id: other, ticket_type: comp }] });
+    expect([online.status, online.body.detail]).toEqual([400, 'Complimentary tickets are not sold online; buy them at the box office.']);
+    await holdSeats(app, staff, cinema.show.id, [seat]);
+    const order = await startOrder(app, staff, { show_id: cinema.show.id, tickets: [{ seat_id: seat, ticket_type: comp }], payment_method: 'box_office' });
+    expect(order.body).toMatchObject({ status: 'paid', total: eur(0), payment: { method: 'free' } });
+  });
+});
+
+describe('the invariants', () => {
+  it('when everything above has run, then boxoffice check finds every invariant holding', async () => {
+    const report = await checkInvariants(app.db);
+    expect(report.filter((line) => line.violations > 0)).toEqual([]);
   });
 });

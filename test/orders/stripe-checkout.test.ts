@@ -95,3 +95,17 @@ describe('checkout with Stripe', () => {
     expect(later.body.payment).toMatchObject({ id: expect.stringMatching(/^pi_/), status: 'requires_payment', last_error: null });
   });
 });
+
+describe('payment configuration', () => {
+  it('when nothing is set, the test provider takes payments; a Stripe key makes it Stripe, which needs all three keys; bad values fail in one line', async () => {
+    const { loadConfig } = await import('../../src/config.ts');
+    expect(loadConfig({}).payments).toMatchObject({ provider: 'test', windowSeconds: 600, stripe: undefined });
+    const keys = { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_PUBLISHABLE_KEY: 'pk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+    expect(loadConfig(keys).payments).toMatchObject({ provider: 'stripe', stripe: { secretKey: 'sk_test_x', publishableKey: 'pk_test_x', webhookSecret: 'whsec_x' } });
+    expect(loadConfig({ ...keys, PAYMENT_PROVIDER: 'test' }).payments.provider).toBe('test');
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).toThrow(/^PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY/);
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'paypal' })).toThrow('PAYMENT_PROVIDER must be "test" or "stripe", got "paypal".');
+    expect(() => loadConfig({ PAYMENT_WINDOW_SECONDS: '5' })).toThrow('PAYMENT_WINDOW_SECONDS must be between 10 and 7200, got 5.');
+    expect(() => loadConfig({ ...keys, STRIPE_API_BASE: 'stripe.local/v1' })).toThrow(/^STRIPE_API_BASE must be a scheme and host/);
+  });
+});

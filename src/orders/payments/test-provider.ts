@@ -253,8 +253,13 @@ export function createTestProvider(db: Database, options: { lateSeconds: number;
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new WebhookSignatureError('The webhook signature does not match its body.');
       }
-      const parsed = JSON.parse(rawBody.toString('utf8')) as { id?: unknown; type?: unknown; payment_id?: unknown };
-      if (typeof parsed.id !== 'string' || typeof parsed.type !== 'string') {
+      let parsed: { id?: unknown; type?: unknown; payment_id?: unknown } | null;
+      try {
+        parsed = JSON.parse(rawBody.toString('utf8')) as typeof parsed;
+      } catch {
+        parsed = null;
+      }
+      if (parsed === null || typeof parsed.id !== 'string' || typeof parsed.type !== 'string') {
         throw new WebhookSignatureError('The webhook body has no event id or type.');
       }
       return { id: parsed.id, type: parsed.type, paymentId: typeof parsed.payment_id === 'string' ? parsed.payment_id : null };
