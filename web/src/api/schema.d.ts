@@ -6432,6 +6432,17 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Rate limited; `detail` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
                 /** @description The database is unreachable (answered within 5 s, with `Retry-After`). */
                 503: {
                     headers: {
@@ -7859,6 +7870,17 @@ export interface paths {
                 };
                 /** @description The request body is not JSON. */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Rate limited; `detail` says when to try again. */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
