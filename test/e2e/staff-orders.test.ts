@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createShow, createUser, type TestUser } from '../setup/factories.ts';
+import { createShow, createUser, createUsers, type TestUser } from '../setup/factories.ts';
 import { eur, pricedCinema } from '../setup/pricing.ts';
-import { chromiumPath, browserSuite, screenshot, seriousAxeViolations } from './browser.ts';
+import { chromiumPath, browserSuite, focusedName, screenshot, seriousAxeViolations } from './browser.ts';
 
 const euros = (minor: number) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(minor / 100);
 
@@ -201,5 +201,36 @@ describe.skipIf(chromiumPath === null)('the staff order desk in the browser', ()
     await page.getByRole('heading', { level: 1, name: `Order ${open.reference} Cancelled` }).waitFor();
     expect(await showSeatState(showId, seatIds[1]!)).toEqual({ status: 'available' });
     expect(await suite.app.db.selectFrom('bookings').select('id').where('showtime_id', '=', showId).execute()).toEqual([]);
+  });
+
+  it('when a showtime has more orders than a page, then "Show more orders" (pressed with the keyboard) lists the rest, newest first; a status filter narrows them', async () => {
+    const { showId, seatIds } = await createShow(suite.app.db, { rows: 3, seatsPerRow: 7 });
+    // One moviegoer per seat (each has a seat limit), each with a card order awaiting payment.
+    const [staff, customers] = await Promise.all([createUser(suite.app.db, { staff: true }), createUsers(suite.app.db, seatIds.length)]);
+    for (const [i, seatId] of seatIds.entries()) {
+      await hold(customers[i]!, showId, seatId);
+      await startOrder(customers[i]!, showId, seatId);
+    }
+    const stored = await suite.app.db.selectFrom('orders').select('reference').where('showtime_id', '=', showId).orderBy('id', 'desc').execute();
+    expect(stored).toHaveLength(21);
+
+    const context = await suite.open();
+    const page = await context.newPage();
+    await logIn(page, staff, `/staff/orders?show=${showId}`);
+    await page.getByRole('status').getByText('20 orders shown; more below.').waitFor();
+    const more = page.getByRole('button', { name: 'Show more orders' });
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('21 orders shown.').waitFor();
+    expect(await more.count()).toBe(0);
+    // Focus goes on to the first order of the new page (the oldest, here).
+    await expect.poll(() => focusedName(page)).toBe(stored[20]!.reference);
+    expect(await ordersTable(page).locator('tbody th').allInnerTexts()).toEqual(stored.map((o) => o.reference));
+
+    await page.getByLabel('Status').selectOption({ label: 'Paid' });
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').getByText('No order matches this search.').waitFor();
+    expect(new URL(page.url()).search).toBe(`?status=paid&show=${showId}`);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 });

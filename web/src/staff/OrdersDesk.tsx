@@ -55,6 +55,11 @@ export function OrdersDesk() {
     try {
       const page = await findOrders(filter, current.next);
       setListing({ filter: filterKey, orders: [...current.orders, ...page.items], next: page.next_cursor });
+      // The button may be gone with the last page: keyboard users go on from the first new row, not from the top.
+      const first = page.items[0];
+      if (first !== undefined) {
+        requestAnimationFrame(() => document.querySelector<HTMLElement>(`a[data-order-id="${first.id}"]`)?.focus());
+      }
     } catch (e) {
       setFailure({ filter: filterKey, text: errorMessage(e) });
     } finally {
@@ -112,7 +117,7 @@ export function OrdersDesk() {
                     return (
                       <tr key={order.id}>
                         <th scope="row">
-                          <Link to={`/staff/orders/${order.id}`} className="order-reference">
+                          <Link to={`/staff/orders/${order.id}`} className="order-reference" data-order-id={order.id}>
                             {order.reference}
                           </Link>
                         </th>
