@@ -145,6 +145,7 @@ describe.skipIf(chromiumPath === null)('the staff order desk in the browser', ()
     await page.getByRole('heading', { level: 1, name: `Order ${order.reference} Awaiting payment` }).waitFor();
     await page.getByRole('region', { name: 'At the till' }).getByText(euros(order.total.amount)).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'staff-order-till');
 
     // The first press reaches the server, which books the seat; its answer never reaches the page.
     const keys: string[] = [];
