@@ -16,6 +16,7 @@ import { Spinner } from './ui.tsx';
 // Staff pages are for few people: their code loads only when one is opened.
 const StaffArea = lazy(() => import('./staff/StaffArea.tsx'));
 const ReportPage = lazy(() => import('./staff/ReportPage.tsx'));
+const StaffOrderPage = lazy(() => import('./staff/StaffOrderPage.tsx'));
 
 function Page({ route }: { route: Route }) {
   switch (route.page) {
@@ -40,6 +41,8 @@ function Page({ route }: { route: Route }) {
       return <StaffArea section={route.section} />;
     case 'report':
       return <ReportPage key={route.showId} showId={route.showId} />;
+    case 'staffOrder':
+      return <StaffOrderPage key={route.orderId} orderId={route.orderId} />;
     case 'notFound':
       return <NotFoundPage />;
   }
@@ -126,7 +129,7 @@ function Header({ route }: { route: Route }) {
             )}
             {user?.is_staff === true && (
               <li>
-                <Link to="/staff" aria-current={current(['staff', 'report'])}>
+                <Link to="/staff" aria-current={current(['staff', 'report', 'staffOrder'])}>
                   Staff
                 </Link>
               </li>

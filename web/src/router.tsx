@@ -13,10 +13,11 @@ export type Route =
   | { page: 'bookings' }
   | { page: 'staff'; section: StaffSection }
   | { page: 'report'; showId: number }
+  | { page: 'staffOrder'; orderId: number }
   | { page: 'notFound' };
 
-export type StaffSection = 'venue' | 'hall' | 'movie' | 'showtime' | 'reports';
-const staffSections: readonly StaffSection[] = ['venue', 'hall', 'movie', 'showtime', 'reports'];
+export type StaffSection = 'venue' | 'hall' | 'movie' | 'showtime' | 'reports' | 'orders';
+const staffSections: readonly StaffSection[] = ['venue', 'hall', 'movie', 'showtime', 'reports', 'orders'];
 
 const positiveInt = (text: string | null | undefined): number | null => {
   if (text === null || text === undefined || !/^[1-9]\d{0,9}$/.test(text)) {
@@ -72,6 +73,10 @@ export function parseRoute(pathname: string, search: string): Route {
     if (second === 'reports' && parts.length === 3) {
       const showId = positiveInt(third);
       return showId === null ? { page: 'notFound' } : { page: 'report', showId };
+    }
+    if (second === 'orders' && parts.length === 3) {
+      const orderId = positiveInt(third);
+      return orderId === null ? { page: 'notFound' } : { page: 'staffOrder', orderId };
     }
     const section = staffSections.find((name) => name === second);
     if (section !== undefined && parts.length === 2) {

@@ -9,7 +9,7 @@ import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
 
 const HOUR = 3_600_000;
 
-/** A showtime's report: sold / held / available, revenue, bookings per hour, and the seat map by state. */
+/** A showtime's report: sold / held / available, revenue, sales by ticket type, the paid orders' totals, bookings per hour, and the seat map by state. */
 export default function ReportPage({ showId }: { showId: number }) {
   const { user } = useSession();
   const [report, setReport] = useState<Report | null>(null);
@@ -109,6 +109,19 @@ export default function ReportPage({ showId }: { showId: number }) {
             </div>
           </dl>
 
+          <section className="card" aria-labelledby="types-heading">
+            <h2 id="types-heading">Sales by ticket type</h2>
+            <TicketTypeTable report={report} />
+          </section>
+
+          <section className="card" aria-labelledby="order-totals-heading">
+            <h2 id="order-totals-heading">Orders</h2>
+            <OrderTotals report={report} />
+            <p>
+              <Link to={`/staff/orders?show=${report.showtime.id}`}>Find this showtime’s orders</Link>
+            </p>
+          </section>
+
           <section className="card" aria-labelledby="chart-heading">
             <h2 id="chart-heading">Bookings over time</h2>
             <BookingsChart report={report} />
@@ -129,6 +142,75 @@ export default function ReportPage({ showId }: { showId: number }) {
         </>
       )}
     </div>
+  );
+}
+
+/** Seats sold and revenue (as paid: fee and tax included) per ticket type. */
+function TicketTypeTable({ report }: { report: Report }) {
+  if (report.by_ticket_type.length === 0) {
+    return <p className="hint">No tickets sold yet.</p>;
+  }
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption className="visually-hidden">Seats sold and revenue per ticket type, fee and tax included</caption>
+        <thead>
+          <tr>
+            <th scope="col">Ticket type</th>
+            <th scope="col" className="num">
+              Seats sold
+            </th>
+            <th scope="col" className="num">
+              Revenue
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.by_ticket_type.map((row) => (
+            <tr key={row.ticket_type.code}>
+              <th scope="row">{row.ticket_type.name}</th>
+              <td className="num">{row.seats}</td>
+              <td className="num">{formatMoney(row.revenue)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="hint">Revenue as paid, booking fee and tax included; a direct booking counts as Adult.</p>
+    </div>
+  );
+}
+
+/** What the paid checkouts of this showtime took off (vouchers), added (fees) and include (tax); and late payments refunded. */
+function OrderTotals({ report }: { report: Report }) {
+  const { orders } = report;
+  return (
+    <dl className="stats stats--compact">
+      <div className="stat">
+        <dt>Paid orders</dt>
+        <dd>{orders.paid}</dd>
+      </div>
+      <div className="stat">
+        <dt>Voucher discounts</dt>
+        <dd>{formatMoney(orders.discounts)}</dd>
+      </div>
+      <div className="stat">
+        <dt>Booking fees</dt>
+        <dd>{formatMoney(orders.fees)}</dd>
+      </div>
+      <div className="stat">
+        <dt>Tax</dt>
+        <dd>{formatMoney(orders.tax)}</dd>
+      </div>
+      <div className="stat">
+        <dt>Refunded</dt>
+        <dd>
+          {formatMoney(orders.refunded_amount)}
+          <span className="stat-note">
+            {orders.refunded} {orders.refunded === 1 ? 'order' : 'orders'}, paid too late
+          </span>
+        </dd>
+      </div>
+    </dl>
   );
 }
 

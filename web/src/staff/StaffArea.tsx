@@ -7,6 +7,7 @@ import { SeatLegend, SeatMap } from '../seatmap/SeatMap.tsx';
 import { useSession } from '../session.tsx';
 import type { Money, Movie, SeatKind, Showtime, Venue } from '../api/types.ts';
 import { ErrorNotice, PageHeading, Spinner, usePageTitle } from '../ui.tsx';
+import { OrdersDesk } from './OrdersDesk.tsx';
 import { knownHalls, planRows, rememberHall, rowLabel, type RowDraft } from './plan.ts';
 
 const sections: { id: StaffSection; label: string }[] = [
@@ -15,9 +16,10 @@ const sections: { id: StaffSection; label: string }[] = [
   { id: 'movie', label: 'New movie' },
   { id: 'showtime', label: 'New showtime' },
   { id: 'reports', label: 'Reports' },
+  { id: 'orders', label: 'Orders' },
 ];
 
-/** The staff area: create venues, halls, movies and showtimes; open a showtime's report. */
+/** The staff area: create venues, halls, movies and showtimes; open a showtime's report; find and settle orders. */
 export default function StaffArea({ section }: { section: StaffSection }) {
   const { user } = useSession();
   const current = sections.find((s) => s.id === section) ?? sections[0];
@@ -61,6 +63,7 @@ export default function StaffArea({ section }: { section: StaffSection }) {
       {section === 'movie' && <MovieForm />}
       {section === 'showtime' && <ShowtimeForm />}
       {section === 'reports' && <ReportsList />}
+      {section === 'orders' && <OrdersDesk />}
     </div>
   );
 }
