@@ -195,7 +195,17 @@ export function SchedulePage({ date, movieId, venueId }: Props) {
               </div>
               <div className="movie-body">
                 <h2 id={`movie-${movie.id}`}>{movie.title}</h2>
-                <p className="movie-meta">{formatDuration(movie.duration_minutes)}</p>
+                <p className="movie-meta">
+                  {formatDuration(movie.duration_minutes)}
+                  {movie.rating !== null && (
+                    <>
+                      {' · '}
+                      <span className="movie-rating" title={`For ages ${movie.rating.min_age} and over`}>
+                        Rated {movie.rating.label}
+                      </span>
+                    </>
+                  )}
+                </p>
                 <ul className="showtime-list">
                   {times.map((showtime) => (
                     <li key={showtime.id}>
@@ -227,10 +237,7 @@ function ShowtimeLink({ showtime }: { showtime: Showtime }) {
         {showtime.hall.name} · {showtime.venue.name}
       </span>{' '}
       <span className="showtime-price">
-        {formatMoney(showtime.price)}
-        {showtime.premium_price.amount !== showtime.price.amount && (
-          <span className="showtime-premium"> · Premium {formatMoney(showtime.premium_price)}</span>
-        )}
+        <PriceRange showtime={showtime} />
       </span>
       <span className="fill" aria-hidden="true">
         <span className="fill-bar" style={{ width: `${Math.round(taken * 100)}%` }} />
@@ -240,6 +247,23 @@ function ShowtimeLink({ showtime }: { showtime: Showtime }) {
         {!soldOut && taken >= 0.5 && <span className="showtime-fullness"> · {fullness}</span>}
       </span>
     </Link>
+  );
+}
+
+/** What a ticket costs here, cheapest to dearest over the ticket types on sale online (Child, Adult, premium seats…). */
+function PriceRange({ showtime }: { showtime: Showtime }) {
+  const range = showtime.price_range;
+  if (range === null) {
+    return <>{formatMoney(showtime.price)}</>;
+  }
+  if (range.min.amount === range.max.amount) {
+    return <>{formatMoney(range.min)}</>;
+  }
+  return (
+    <>
+      {formatMoney(range.min)}
+      <span className="showtime-premium"> to {formatMoney(range.max)}</span>
+    </>
   );
 }
 
