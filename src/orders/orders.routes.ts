@@ -100,7 +100,7 @@ export async function ordersRoutes(
         summary: 'Cancel an order awaiting payment: its seats are released and its payment cancelled',
         security: [{ bearer: [] }],
         params: IdParams,
-        response: { 200: Order, ...errorReplies(400, 401, 404, 409) },
+        response: { 200: Order, ...errorReplies(400, 401, 404, 409, 503) },
       },
     },
     (request) => orders.cancelOrder(ctx, request.params.id, currentUser(request)),

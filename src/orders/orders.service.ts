@@ -3,13 +3,13 @@ import { bookOrderSeats, claimHeldSeats, newBookingReference, releaseOrderSeats,
 import type { Database } from '../db/database.ts';
 import { quote } from '../pricing/index.ts';
 import { decodeCursor, isIdKey, toPage } from '../shared/cursor.ts';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../shared/errors.ts';
+import { AppError, badRequest, conflict, forbidden, notFound, RetryLaterError } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
 import { ordersErrors } from './orders.errors.ts';
 import * as queries from './orders.queries.ts';
 import type { OrderRow } from './orders.queries.ts';
 import type { CreateOrderBody, Order } from './orders.schemas.ts';
-import { ProviderUnavailableError, WebhookSignatureError, type PaymentProvider, type ProviderPayment } from './payments/provider.ts';
+import { WebhookSignatureError, type PaymentProvider, type ProviderPayment } from './payments/provider.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -295,13 +295,25 @@ export async function checkPayment(ctx: OrdersContext, id: number, viewer: Viewe
   return getOrder(ctx, id, viewer);
 }
 
-async function retrieve(ctx: OrdersContext, paymentId: string): Promise<ProviderPayment> {
+/**
+ * A call to the provider on behalf of a request: when the provider cannot be
+ * reached, the request is a 503 that says so and when to come back (a
+ * webhook answered so is delivered again), never a 500. Nothing of ours
+ * changed: every provider call comes before our transaction.
+ */
+async function atProvider<T>(call: () => Promise<T>, log: OrdersContext['log']): Promise<T> {
   try {
-    return await ctx.provider.retrievePayment(paymentId);
+    return await call();
   } catch (error) {
-    throw error instanceof AppError ? error : new ProviderUnavailableError(ordersErrors.providerUnavailable, { cause: error });
+    if (error instanceof AppError) {
+      throw error;
+    }
+    log.warn({ err: error }, 'the payment provider did not answer');
+    throw new RetryLaterError(503, ordersErrors.providerUnavailable, 5);
   }
 }
+
+const retrieve = (ctx: OrdersContext, paymentId: string): Promise<ProviderPayment> => atProvider(() => ctx.provider.retrievePayment(paymentId), ctx.log);
 
 /**
  * Ends an order unpaid: its payment is cancelled at the provider first (one
@@ -314,7 +326,8 @@ async function closeUnpaid(ctx: OrdersContext, id: number, status: 'cancelled' |
     return 'not_pending';
   }
   if (before.payment_id !== null) {
-    const payment = await ctx.provider.cancelPayment(before.payment_id, `boxoffice-order-${id}-cancel`);
+    const paymentId = before.payment_id;
+    const payment = await atProvider(() => ctx.provider.cancelPayment(paymentId, `boxoffice-order-${id}-cancel`), ctx.log);
     if (payment.status === 'succeeded') {
       await settlePayment(ctx, id, payment);
       return 'paid';
@@ -477,4 +490,3 @@ export async function sweepOrders(ctx: OrdersContext, limit = 100): Promise<{ ex
   return counts;
 }
 
-export { ProviderUnavailableError };

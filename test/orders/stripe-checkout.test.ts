@@ -94,6 +94,23 @@ describe('checkout with Stripe', () => {
     const later = await app.http.post(`/api/orders/${order.id}/check-payment`, undefined, { token: user!.token });
     expect(later.body.payment).toMatchObject({ id: expect.stringMatching(/^pi_/), status: 'requires_payment', last_error: null });
   });
+
+  it('when Stripe is unreachable while a payment is checked or a webhook arrives, then 503 with Retry-After and nothing changes; the next delivery confirms', async () => {
+    const { showId, seatIds } = await createShow(app.db);
+    const [user] = await createUsers(app.db, 1);
+    const order = await checkout(app, user!, showId, [seatIds[0]!]);
+    stub.succeed(order.payment.id);
+    stub.failNext('network', 4);
+    const checked = await app.http.post(`/api/orders/${order.id}/check-payment`, undefined, { token: user!.token });
+    expect([checked.status, checked.headers['retry-after'], checked.body.detail]).toEqual([503, '5', 'The payment provider could not be reached; try again in a moment (your seats stay held).']);
+    stub.failNext('network', 4);
+    const event = stub.webhook('payment_intent.succeeded', order.payment.id);
+    expect((await deliver(event)).status).toBe(503);
+    expect((await showSeatRows(app.db, showId))[0]?.status).toBe('held');
+    stub.clearFailures();
+    expect((await deliver(event)).status).toBe(200);
+    await orderReaches(app, user!, order.id, 'paid');
+  });
 });
 
 describe("the web app's Content-Security-Policy with Stripe", () => {
