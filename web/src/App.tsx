@@ -4,7 +4,6 @@ import { CheckoutPage } from './checkout/CheckoutPage.tsx';
 import { OrderPage } from './checkout/OrderPage.tsx';
 import { PaymentPage } from './checkout/PaymentPage.tsx';
 import { BookingsPage } from './pages/BookingsPage.tsx';
-import { ConfirmationPage } from './pages/ConfirmationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { SchedulePage } from './pages/SchedulePage.tsx';
@@ -31,7 +30,8 @@ function Page({ route }: { route: Route }) {
     case 'order':
       return <OrderPage key={route.orderId} orderId={route.orderId} />;
     case 'confirmation':
-      return <ConfirmationPage reference={route.reference} />;
+      // The page of a direct booking, from before checkout: its bookings are listed under My bookings.
+      return <Redirect to="/my-bookings" />;
     case 'login':
     case 'register':
       return <LoginPage key={route.page} mode={route.page} next={route.next} />;
@@ -46,6 +46,11 @@ function Page({ route }: { route: Route }) {
     case 'notFound':
       return <NotFoundPage />;
   }
+}
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
 }
 
 export function App() {
