@@ -27,6 +27,15 @@ export async function findOrder(db: Database, id: number): Promise<OrderRow | un
   return row === undefined ? undefined : trimmed(row);
 }
 
+/** Orders by id, in the order of `ids`. */
+export async function findOrders(db: Database, ids: readonly number[]): Promise<OrderRow[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = new Map((await db.selectFrom('orders').select(orderColumns).where('id', 'in', [...ids]).execute()).map((row) => [row.id, trimmed(row)]));
+  return ids.flatMap((id) => rows.get(id) ?? []);
+}
+
 export async function findOrderByPayment(db: Database, provider: string, paymentId: string): Promise<OrderRow | undefined> {
   const row = await db
     .selectFrom('orders')
@@ -50,7 +59,13 @@ export async function insertOrderLines(trx: Transaction<DB>, lines: readonly New
   await trx.insertInto('order_lines').values([...lines]).execute();
 }
 
+/** One order's lines, by seat, each with its booking once paid. */
 export function selectOrderLines(db: Database, orderId: number) {
+  return selectLinesOfOrders(db, [orderId]);
+}
+
+/** The lines of several orders (a page of them), by order and seat. */
+export function selectLinesOfOrders(db: Database, orderIds: readonly number[]) {
   return db
     .selectFrom('order_lines as ol')
     .innerJoin('ticket_types as tt', 'tt.id', 'ol.ticket_type_id')
@@ -59,24 +74,25 @@ export function selectOrderLines(db: Database, orderId: number) {
       'ol.order_id', 'ol.seat_id', 'ol.seat_row', 'ol.seat_number', 'ol.seat_kind', 'ol.ticket_type_id', 'tt.code', 'tt.name',
       'ol.price_amount', 'ol.discount_amount', 'ol.fee_amount', 'ol.tax_amount', 'ol.total_amount', 'b.id as booking_id',
     ])
-    .where('ol.order_id', '=', orderId)
+    .where('ol.order_id', 'in', orderIds.length === 0 ? [0] : [...orderIds])
+    .orderBy('ol.order_id')
     .orderBy('ol.seat_id')
     .execute();
 }
 
-export function findOrderShow(db: Database, showId: number) {
+export function findOrderShows(db: Database, showIds: readonly number[]) {
   return db
     .selectFrom('showtimes as st')
     .innerJoin('movies as m', 'm.id', 'st.movie_id')
     .innerJoin('halls as h', 'h.id', 'st.hall_id')
     .innerJoin('venues as v', 'v.id', 'h.venue_id')
     .select(['st.id', 'st.starts_at', 'm.id as movie_id', 'm.title', 'h.id as hall_id', 'h.name as hall_name', 'v.id as venue_id', 'v.name as venue_name', 'v.city'])
-    .where('st.id', '=', showId)
-    .executeTakeFirst();
+    .where('st.id', 'in', showIds.length === 0 ? [0] : [...showIds])
+    .execute();
 }
 
-export function findVoucherView(db: Database, id: number) {
-  return db.selectFrom('vouchers').select(['code', 'description']).where('id', '=', id).executeTakeFirst();
+export function findVoucherViews(db: Database, ids: readonly number[]) {
+  return db.selectFrom('vouchers').select(['id', 'code', 'description']).where('id', 'in', ids.length === 0 ? [0] : [...ids]).execute();
 }
 
 export function ticketTypeIds(db: Database, codes: readonly string[]) {

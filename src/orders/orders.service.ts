@@ -33,13 +33,23 @@ export type Viewer = { id: number; is_staff: boolean };
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
-/** The order as its owner or staff see it. */
-export async function orderView(db: Database, order: OrderRow, viewer: Viewer): Promise<Order> {
-  const [lines, show, voucher] = await Promise.all([
-    queries.selectOrderLines(db, order.id),
-    queries.findOrderShow(db, order.showtime_id),
-    order.voucher_id === null ? undefined : queries.findVoucherView(db, order.voucher_id),
+/** Orders as their owner or staff see them: three queries for any number of them (a page of a list). */
+async function orderViews(db: Database, orders: readonly OrderRow[], viewer: Viewer): Promise<Order[]> {
+  const [lines, shows, vouchers] = await Promise.all([
+    queries.selectLinesOfOrders(db, orders.map((o) => o.id)),
+    queries.findOrderShows(db, [...new Set(orders.map((o) => o.showtime_id))]),
+    queries.findVoucherViews(db, orders.flatMap((o) => (o.voucher_id === null ? [] : [o.voucher_id]))),
   ]);
+  const linesOf = Map.groupBy(lines, (line) => line.order_id);
+  const showOf = new Map(shows.map((show) => [show.id, show]));
+  const voucherOf = new Map(vouchers.map(({ id, code, description }) => [id, { code, description }]));
+  return orders.map((order) => toView(order, linesOf.get(order.id) ?? [], showOf.get(order.showtime_id), order.voucher_id === null ? undefined : voucherOf.get(order.voucher_id), viewer));
+}
+
+type LineRow = Awaited<ReturnType<typeof queries.selectLinesOfOrders>>[number];
+type ShowRow = Awaited<ReturnType<typeof queries.findOrderShows>>[number];
+
+function toView(order: OrderRow, lines: readonly LineRow[], show: ShowRow | undefined, voucher: { code: string; description: string } | undefined, viewer: Viewer): Order {
   const m = (amount: number) => money(amount, order.currency);
   const pending = order.status === 'pending_payment';
   return {
@@ -95,7 +105,8 @@ async function visibleOrder(db: Database, id: number, viewer: Viewer): Promise<O
 }
 
 export async function getOrder(ctx: OrdersContext, id: number, viewer: Viewer): Promise<Order> {
-  return orderView(ctx.db, await visibleOrder(ctx.db, id, viewer), viewer);
+  const [view] = await orderViews(ctx.db, [await visibleOrder(ctx.db, id, viewer)], viewer);
+  return view!;
 }
 
 /**
@@ -410,14 +421,7 @@ export async function listOrders(ctx: OrdersContext, viewer: Viewer, filter: Omi
     limit: limit + 1,
   });
   const page = toPage(ids, limit, (last) => [last]);
-  const items = [];
-  for (const id of page.items) {
-    const order = await queries.findOrder(ctx.db, id);
-    if (order !== undefined) {
-      items.push(await orderView(ctx.db, order, viewer));
-    }
-  }
-  return { items, next_cursor: page.next_cursor };
+  return { items: await orderViews(ctx.db, await queries.findOrders(ctx.db, page.items), viewer), next_cursor: page.next_cursor };
 }
 
 /**
