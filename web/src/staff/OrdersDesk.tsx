@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { errorMessage } from '../api/client.ts';
 import { loadVenues } from '../catalog.ts';
 import type { Order, OrderStatus } from '../checkout/ordersApi.ts';
@@ -32,7 +32,16 @@ export function OrdersDesk() {
   // Both are kept with the search they answer, so a new search never shows the last one's rows or error.
   const [failure, setFailure] = useState<{ filter: string; text: string } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  // The first order of a page just shown: focused once its row is in the document (after React committed it).
+  const focusOrder = useRef<number | null>(null);
   const zones = useVenueZones();
+
+  useEffect(() => {
+    if (focusOrder.current !== null) {
+      document.querySelector<HTMLElement>(`a[data-order-id="${focusOrder.current}"]`)?.focus();
+      focusOrder.current = null;
+    }
+  }, [listing]);
 
   useEffect(() => {
     let cancelled = false;
@@ -54,12 +63,9 @@ export function OrdersDesk() {
     setLoadingMore(true);
     try {
       const page = await findOrders(filter, current.next);
-      setListing({ filter: filterKey, orders: [...current.orders, ...page.items], next: page.next_cursor });
       // The button may be gone with the last page: keyboard users go on from the first new row, not from the top.
-      const first = page.items[0];
-      if (first !== undefined) {
-        requestAnimationFrame(() => document.querySelector<HTMLElement>(`a[data-order-id="${first.id}"]`)?.focus());
-      }
+      focusOrder.current = page.items[0]?.id ?? null;
+      setListing({ filter: filterKey, orders: [...current.orders, ...page.items], next: page.next_cursor });
     } catch (e) {
       setFailure({ filter: filterKey, text: errorMessage(e) });
     } finally {
