@@ -5,8 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * percentage or a fixed amount, per ticket or per order, redeemable between
  * two instants, optionally only for one venue, some showtimes, some movies,
  * some ticket types or some seat kinds, at most `max_uses` times. `uses` is
- * counted by the checkout in the transaction that confirms an order, with a
- * conditional update (`uses < max_uses`), so it never passes the limit.
+ * counted by the checkout in the transaction that starts an order, with a
+ * conditional update (`uses < max_uses`), so it never passes the limit, and
+ * given back when the order ends unpaid (src/orders/README.md).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
