@@ -157,15 +157,16 @@ export async function recordPaymentEvent(trx: Transaction<DB>, event: { provider
 }
 
 /** Orders still awaiting payment whose window has passed: the sweep's work. */
-export function selectLapsedOrders(db: Database, limit: number) {
-  return db
+export async function selectLapsedOrders(db: Database, limit: number): Promise<OrderRow[]> {
+  const rows = await db
     .selectFrom('orders')
-    .select(['id', 'payment_id'])
+    .select(orderColumns)
     .where('status', '=', 'pending_payment')
     .where('expires_at', '<=', sql<Date>`now()`)
     .orderBy('expires_at')
     .limit(limit)
     .execute();
+  return rows.map(trimmed);
 }
 
 export function selectRefundsDue(db: Database, limit: number) {

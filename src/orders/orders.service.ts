@@ -254,10 +254,10 @@ export async function settlePayment(
     const outcome = voucherBack ? await bookOrderSeats(trx, bookingOf(order, lines)) : ({ booked: false, reason: 'voucher_used_up', seatIds: [] } as const);
     if (outcome.booked) {
       await queries.updateOrder(trx, order.id, { status: 'paid', payment_status: 'succeeded', payment_error: null, paid: true, closed: true });
-      return { settled: 'paid' as const, events: outcome.events, order, late: order.status !== 'pending_payment' || order.expires_at.getTime() <= Date.now() };
+      return { settled: 'paid' as const, events: outcome.events, order, late: reopened || order.expires_at.getTime() <= Date.now() };
     }
     // Paid, but the seats went to someone else (or the show was cancelled): the money goes back.
-    const released = order.status === 'pending_payment' ? await releaseOrderSeats(trx, { id: order.id, showId: order.showtime_id, userId: order.user_id, seatIds: lines.map((l) => l.seat_id) }) : [];
+    const released = !reopened ? await releaseOrderSeats(trx, { id: order.id, showId: order.showtime_id, userId: order.user_id, seatIds: lines.map((l) => l.seat_id) }) : [];
     if (order.voucher_id !== null && !reopened) {
       await queries.returnVoucherUse(trx, order.voucher_id);
     }
@@ -331,9 +331,9 @@ const retrieve = (ctx: OrdersContext, paymentId: string): Promise<ProviderPaymen
  * that succeeded meanwhile is settled instead), then, with the order locked,
  * its seats are given back and its voucher use returned.
  */
-async function closeUnpaid(ctx: OrdersContext, id: number, status: 'cancelled' | 'expired'): Promise<'closed' | 'paid' | 'in_flight' | 'not_pending'> {
-  const before = await queries.findOrder(ctx.db, id);
-  if (before === undefined || before.status !== 'pending_payment') {
+async function closeUnpaid(ctx: OrdersContext, before: OrderRow, status: 'cancelled' | 'expired'): Promise<'closed' | 'paid' | 'in_flight' | 'not_pending'> {
+  const id = before.id;
+  if (before.status !== 'pending_payment') {
     return 'not_pending';
   }
   if (before.payment_id !== null) {
@@ -373,7 +373,7 @@ export async function cancelOrder(ctx: OrdersContext, id: number, viewer: Viewer
   if (order.status === 'cancelled') {
     return getOrder(ctx, id, viewer);
   }
-  const outcome = await closeUnpaid(ctx, id, 'cancelled');
+  const outcome = await closeUnpaid(ctx, order, 'cancelled');
   if (outcome === 'paid') {
     throw conflict(ordersErrors.alreadyPaid, undefined, 'paid');
   }
@@ -461,27 +461,20 @@ export async function receiveWebhook(ctx: OrdersContext, providerName: string, r
 /**
  * The orders' sweep (every SWEEP_INTERVAL_SECONDS, from any number of
  * processes): orders whose payment window passed are asked about at the
- * provider before their seats go back: a payment that succeeded is settled,
- * one still processing is left for the next pass, anything else is cancelled
- * and the order expired. Refunds still due are sent again.
+ * provider before their seats go back, by cancelling their payment there
+ * (closeUnpaid): a payment that succeeded meanwhile is settled, one still
+ * processing is left for the next pass, anything else is cancelled and the
+ * order expired. Refunds still due are sent again.
  */
 export async function sweepOrders(ctx: OrdersContext, limit = 100): Promise<{ expired: number; settled: number; refunds: number }> {
   const counts = { expired: 0, settled: 0, refunds: 0 };
   for (const lapsed of await queries.selectLapsedOrders(ctx.db, limit)) {
     try {
-      if (lapsed.payment_id !== null) {
-        const payment = await ctx.provider.retrievePayment(lapsed.payment_id);
-        if (payment.status === 'succeeded') {
-          await settlePayment(ctx, lapsed.id, payment);
-          counts.settled++;
-          continue;
-        }
-        if (payment.status === 'processing') {
-          continue;
-        }
-      }
-      if ((await closeUnpaid(ctx, lapsed.id, 'expired')) === 'closed') {
+      const outcome = await closeUnpaid(ctx, lapsed, 'expired');
+      if (outcome === 'closed') {
         counts.expired++;
+      } else if (outcome === 'paid') {
+        counts.settled++;
       }
     } catch (error) {
       ctx.log.warn({ err: error, orderId: lapsed.id }, 'sweeping a lapsed order failed; will retry');
