@@ -221,6 +221,8 @@ function applyEvent(snapshot: Snapshot, event: SeatEvent): void {
 export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger): LayoutCache {
   const shows = new Map<number, Snapshot>();
   const loading = new Map<number, Promise<Snapshot | undefined>>();
+  /** The loads in flight, by show: what they do with a seat change heard before their snapshot exists. */
+  const feeding = new Map<number, (events: readonly SeatEvent[]) => void>();
   let generation = 0;
 
   const drop = (showId: number): void => {
@@ -243,13 +245,19 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
     const early: SeatEvent[] = [];
     let snapshot: Snapshot | undefined;
     let stale = false;
+    // Events heard while the seats are being read wait for them; after, they apply to the snapshot.
+    const feed = (events: readonly SeatEvent[]) => {
+      if (snapshot === undefined) {
+        early.push(...events);
+      } else {
+        events.forEach((event) => applyEvent(snapshot as Snapshot, event));
+      }
+    };
+    // This process's own writes, committed while we read (apply), are fed the same way: read-your-writes.
+    feeding.set(showId, feed);
     const unsubscribe = hub.subscribe(showId, (message) => {
       if (message.type === 'seats') {
-        if (snapshot === undefined) {
-          early.push(...message.events);
-        } else {
-          message.events.forEach((event) => applyEvent(snapshot as Snapshot, event));
-        }
+        feed(message.events);
       } else {
         // The showtime changed, or the listener reconnected and events may be lost: read it again next time.
         stale = true;
@@ -307,6 +315,10 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
     } catch (error) {
       unsubscribe();
       throw error;
+    } finally {
+      if (feeding.get(showId) === feed) {
+        feeding.delete(showId);
+      }
     }
   };
 
@@ -391,6 +403,8 @@ export function createLayoutCache(db: Database, hub: SeatEventHub, log: Logger):
       if (snapshot !== undefined) {
         events.forEach((event) => applyEvent(snapshot, event));
       }
+      // A load in flight may have read the seats before this write committed: it applies them too (by version).
+      feeding.get(showId)?.(events);
     },
     knownConflicts(showId, userId, seatIds, write) {
       const snapshot = hub.isListening() ? shows.get(showId) : undefined;

@@ -1,7 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLayoutCache, SEAT_EVENTS_CHANNEL, startSeatEventHub } from '../../src/booking/index.ts';
+import { listenerConfig } from '../../src/db/database.ts';
+import { startListener } from '../../src/db/listener.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 import { createShow, createUser, showSeatRows, type TestShow, type TestUser } from '../setup/factories.ts';
 import { waitForListeners } from '../setup/listener.ts';
@@ -258,5 +262,29 @@ describe('conflicts the process already knows', () => {
     const retried = await app.http.post('/api/book-seat/', { show_id: show.showId, seat_id: seat }, { token: alice.token });
     expect(retried.status).toBe(200);
     expect(retried.body.booking_id).toBe(booked.body.booking_id);
+  });
+});
+
+describe("this process's own writes while a show is being loaded", () => {
+  it('when a write is applied while the show is still being read, then the snapshot has it (read-your-writes does not wait for NOTIFY)', async () => {
+    const listener = startListener(listenerConfig(app.db)!, [SEAT_EVENTS_CHANNEL], pino({ level: 'silent' }));
+    const hub = startSeatEventHub(listener);
+    const cache = createLayoutCache(app.db, hub, pino({ level: 'silent' }));
+    try {
+      await waitForListeners(app.db, 2);
+      await expect.poll(() => hub.isListening()).toBe(true);
+      const show = await createShow(app.db, { rows: 1, seatsPerRow: 2 });
+      const seat = show.seatIds[0]!;
+      // The load starts (it subscribes, then reads the seats); a write of ours commits before it has read them.
+      const reading = cache.layout(show.showId, alice.id, undefined);
+      const lockedUntil = new Date(Date.now() + 60_000).toISOString();
+      cache.apply(show.showId, [{ seat_id: seat, status: 'held', locked_until: lockedUntil, version: (await versionOf(show, seat)) + 1, holder: alice.id }]);
+      const answer = JSON.parse((await reading)!.body.toString('utf8'));
+      expect(answer.seats.find((s: any) => s.id === seat)).toMatchObject({ status: 'held', locked_by: alice.id });
+    } finally {
+      cache.close();
+      hub.close();
+      await listener.close();
+    }
   });
 });

@@ -101,7 +101,11 @@ describe('GET /api/shows/{show_id}/events', () => {
     await post('/api/hold-seat/', { show_id: show.showId, seat_id: show.seatIds[0] }, alice);
     const stream = await watch(app.baseUrl, show.showId);
     await expireHolds(app.db, show.showId);
-    await app.http.get(`/api/hall-layout/${show.showId}/`);
+    // The layout releases the hold once this process has heard of the expiry (by NOTIFY, milliseconds later):
+    // read it until it shows the seat free, as a visitor's reload would.
+    await expect
+      .poll(async () => ((await app.http.get(`/api/hall-layout/${show.showId}/`)).body.seats as { id: number; status: string }[]).find((s) => s.id === show.seatIds[0])?.status)
+      .toBe('available');
     await stream.next(seatEvent(show.seatIds[0]!, 'available'));
   });
 
